@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../daemon/config.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { globals } from '../common/program.js';
+
+export function register(program: Command): void {
+  program
+    .command('daemon')
+    .description('run the undercloud daemon in the foreground (what the service runs)')
+    .option('--no-console-log', 'log only to the log file')
+    .action(async (opts: { consoleLog: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const config = loadConfig(g.config);
+      const daemon = new Daemon(config, { debug: g.debug, console: opts.consoleLog });
+      await daemon.start();
+      await new Promise<void>((resolve) => {
+        const onSignal = (sig: NodeJS.Signals) => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          daemon.stop(`received ${sig}`).then(resolve, (err: Error) => {
+            daemon.log.error('shutdown failed', { error: err.message });
+            resolve();
+          });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+}

@@ -1,0 +1,156 @@
+/**
+ * The SQLite store: the only place in the code base that opens the database. Repositories (one file per
+ * aggregate in this folder) take a Store and are the only code that writes SQL.
+ *
+ * WAL with synchronous=NORMAL: a committed transaction survives the process being killed (SIGKILL) and the
+ * file can never be corrupted by a crash; a power loss may lose the last transactions, never half of one.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { migrations as defaultMigrations, type Migration } from './migrations/index.js';
+import { StoreError } from './errors.js';
+import { EventsRepo } from './events.js';
+import { OperationsRepo } from './operations.js';
+
+export interface StoreOptions {
+  migrations?: readonly Migration[];
+  readonly?: boolean;
+}
+
+export class Store {
+  /** For repositories in store/ only. */
+  readonly sql: Db;
+  readonly path: string;
+  readonly events: EventsRepo;
+  readonly operations: OperationsRepo;
+  private afterCommitQueue: (() => void)[] | undefined;
+
+  private constructor(db: Db, file: string) {
+    this.sql = db;
+    this.path = file;
+    this.events = new EventsRepo(this);
+    this.operations = new OperationsRepo(this);
+  }
+
+  static open(file: string, options: StoreOptions = {}): Store {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    let db: Db;
+    try {
+      db = new Database(file, { readonly: options.readonly ?? false });
+    } catch (err) {
+      throw new StoreError(`cannot open store ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      if (!options.readonly) migrate(db, file, options.migrations ?? defaultMigrations);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new Store(db, file);
+  }
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction: all its writes land, or none do. Nested calls join the outer
+   * transaction (savepoints). Callbacks registered with afterCommit run once the outermost one commits.
+   */
+  tx<T>(fn: () => T): T {
+    const outer = this.afterCommitQueue === undefined;
+    if (outer) this.afterCommitQueue = [];
+    let result: T;
+    try {
+      result = this.sql.transaction(fn).immediate();
+    } catch (err) {
+      if (outer) this.afterCommitQueue = undefined;
+      throw err;
+    }
+    if (outer) {
+      const queue = this.afterCommitQueue ?? [];
+      this.afterCommitQueue = undefined;
+      for (const cb of queue) cb();
+    }
+    return result;
+  }
+
+  /** Runs `cb` after the current transaction commits, or now when there is none (e.g. to notify watchers). */
+  afterCommit(cb: () => void): void {
+    if (this.afterCommitQueue === undefined) cb();
+    else this.afterCommitQueue.push(cb);
+  }
+
+  schemaVersion(): number {
+    return currentVersion(this.sql);
+  }
+
+  /** Row counts of every table but bookkeeping ones, for `undercloud status`. */
+  counts(): Record<string, number> {
+    const tables = this.sql
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations','meta') ORDER BY name`)
+      .all() as { name: string }[];
+    const out: Record<string, number> = {};
+    for (const { name } of tables) {
+      out[name] = (this.sql.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n;
+    }
+    return out;
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.sql.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  integrityCheck(): string {
+    return (this.sql.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
+  }
+
+  close(): void {
+    if (this.sql.open) this.sql.close();
+  }
+}
+
+function currentVersion(db: Db): number {
+  const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get();
+  if (!has) return 0;
+  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/** Applies pending migrations, each in its own transaction together with its version row. */
+export function migrate(db: Db, file: string, list: readonly Migration[]): number[] {
+  for (let i = 1; i < list.length; i++) {
+    if (list[i]!.version <= list[i - 1]!.version) {
+      throw new StoreError(`migrations out of order: ${list[i - 1]!.version} then ${list[i]!.version}`);
+    }
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const have = currentVersion(db);
+  const newest = list.length === 0 ? 0 : list[list.length - 1]!.version;
+  if (have > newest) {
+    throw new StoreError(`store ${file} has schema version ${have}, newer than this undercloud (${newest}); upgrade the undercloud or restore a backup`);
+  }
+  const applied: number[] = [];
+  for (const m of list) {
+    if (m.version <= have) continue;
+    const step = db.transaction(() => {
+      if (typeof m.up === 'string') db.exec(m.up);
+      else m.up(db);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    });
+    try {
+      step.immediate();
+    } catch (err) {
+      throw new StoreError(`migration ${m.version} (${m.name}) failed on ${file}: ${(err as Error).message}; the store is left at version ${currentVersion(db)}`, { cause: err });
+    }
+    applied.push(m.version);
+  }
+  return applied;
+}
