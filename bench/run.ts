@@ -5,6 +5,9 @@
 import type { Benchmark } from './types.js';
 
 const registry: Record<string, () => Promise<{ bench: Benchmark }>> = {
+  agents: () => import('./agents/agents.bench.js'),
+  'disk-image-builder': () => import('./disk-image-builder/bench.js'),
+  nbd: () => import('./nbd/bench.js'),
 };
 
 async function main(): Promise<void> {

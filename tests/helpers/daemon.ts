@@ -38,7 +38,7 @@ export interface TestDaemonOptions {
 
 export function writeTestConfig(dir: string, opts: TestDaemonOptions = {}): string {
   const configFile = path.join(dir, 'undercloud.conf');
-  const defaults = { state_dir: './state', pki_dir: './pki', socket_path: './run/uc.sock', log_file: './log/undercloud.log', shutdown_grace_seconds: '5', ...opts.defaults };
+  const defaults = { state_dir: './state', pki_dir: './pki', socket_path: './run/uc.sock', log_file: './log/undercloud.log', shutdown_grace_seconds: '5', agent_listen: '127.0.0.1:0', ...opts.defaults };
   const text = '[DEFAULT]\n' + Object.entries(defaults).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n' + (opts.extraConfig ? `\n${opts.extraConfig}\n` : '');
   writeFileSync(configFile, text);
   return configFile;
@@ -72,14 +72,14 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
     },
     async stop() {
       clients.splice(0).forEach((c) => c.close());
-      if (d.process.exitCode !== null) return d.process.exitCode;
+      if (d.process.exitCode !== null || d.process.signalCode !== null) return d.process.exitCode;
       const exited = new Promise<number | null>((r) => d.process.once('exit', (code) => r(code)));
       d.process.kill('SIGTERM');
       return exited;
     },
     async kill() {
       clients.splice(0).forEach((c) => c.close());
-      if (d.process.exitCode !== null) return;
+      if (d.process.exitCode !== null || d.process.signalCode !== null) return;
       const exited = new Promise((r) => d.process.once('exit', r));
       d.process.kill('SIGKILL');
       await exited;
@@ -89,7 +89,7 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
       await launch();
     },
     cleanup() {
-      if (d.process.exitCode === null) d.process.kill('SIGKILL');
+      if (d.process.exitCode === null && d.process.signalCode === null) d.process.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };

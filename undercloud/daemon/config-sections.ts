@@ -4,6 +4,12 @@
  * function that fills defaults. The daemon validates every section it knows and rejects unknown ones, with
  * the file, key and line. A domain adds one entry to `sections` below.
  */
+import { agentsSection } from '../agents/config.js';
+import { imagesSection } from '../images/config.js';
+import { baremetalSection } from '../baremetal/config.js';
+import { pxeSection } from '../pxe/config.js';
+import { orchestrationSection } from '../orchestration/engine/config.js';
+
 export interface ConfigSection<T = unknown> {
   readonly name: string;
   /** JSON Schema (type: object, additionalProperties: false) of the section's keys. */
@@ -17,4 +23,10 @@ export function defineSection<T>(s: ConfigSection<T>): ConfigSection<T> {
 }
 
 /** The known domain sections, by name. */
-export const sections: readonly ConfigSection[] = [];
+export const sections: readonly ConfigSection[] = [
+  agentsSection as ConfigSection,
+  imagesSection as ConfigSection,
+  baremetalSection as ConfigSection,
+  pxeSection as ConfigSection,
+  orchestrationSection as ConfigSection,
+];

@@ -60,7 +60,8 @@ type Raw = Record<string, string | boolean | number>;
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: true, strict: true }));
-ajv.addFormat('ipv4-cidr', /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/);
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+ajv.addFormat('ipv4-cidr', new RegExp(`^(${OCTET}\\.){3}${OCTET}\\/(\\d|[12]\\d|3[0-2])$`));
 const validateDefault = ajv.compile(defaultSectionSchema);
 const validateSubnet = ajv.compile(subnetSchema);
 const sectionValidators = new Map(domainSections.map((s) => [s.name, { section: s, validate: ajv.compile(s.schema) }]));

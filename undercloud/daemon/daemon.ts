@@ -95,6 +95,25 @@ export class Daemon {
     this.log.info('undercloud daemon running', { socket: c.socketPath, store: c.storePath });
   }
 
+  /**
+   * SIGHUP: re-reads the config file and reports whether it is valid and which settings differ from the
+   * running ones. Settings take effect on restart; this lets an operator check an edit without one.
+   */
+  checkConfig(load: () => DaemonConfig): void {
+    if (!this.ctx) return;
+    try {
+      const next = load();
+      const changed = Object.keys(next).filter((k) => JSON.stringify(next[k as keyof DaemonConfig]) !== JSON.stringify(this.config[k as keyof DaemonConfig]));
+      const message = changed.length === 0 ? 'config file checked: valid, no changes' : `config file checked: valid; restart the daemon to apply: ${changed.join(', ')}`;
+      this.ctx.bus.publish({ kind: 'daemon.config_checked', subjectType: 'daemon', message, data: { file: this.config.file, valid: true, changed } });
+      this.log.info(message);
+    } catch (err) {
+      const message = `config file checked: invalid: ${(err as Error).message}`;
+      this.ctx.bus.publish({ kind: 'daemon.config_checked', subjectType: 'daemon', severity: 'error', message, data: { file: this.config.file, valid: false } });
+      this.log.error(message);
+    }
+  }
+
   /** Graceful stop: refuse new calls, drain operations, record the rest as interrupted, close the store. */
   async stop(reason = 'stop requested'): Promise<void> {
     if (this.stateValue === 'draining' || this.stateValue === 'stopped') return;

@@ -5,6 +5,10 @@
  */
 import type { Server } from '@grpc/grpc-js';
 import type { DaemonContext } from './context.js';
+import { agentsModule } from '../agents/module.js';
+import { imagesModule } from '../images/module.js';
+import { baremetalModule } from '../baremetal/module.js';
+import { orchestrationModule } from '../orchestration/module.js';
 
 export interface DomainModule {
   readonly name: string;
@@ -15,5 +19,10 @@ export interface DomainModule {
 }
 
 export function domainModules(): DomainModule[] {
-  return [];
+  return [
+    agentsModule(),
+    imagesModule(),
+    baremetalModule(),
+    orchestrationModule(),
+  ];
 }

@@ -36,8 +36,11 @@ export async function uninstall(config: DaemonConfig, purge: boolean): Promise<S
     steps.push({ step: 'state', status: 'unchanged', detail: `kept ${config.stateDir} (the store${existsSync(config.storePath) ? ` ${path.basename(config.storePath)}` : ''}); --purge removes it` });
   }
   remove(config.file, 'config');
-  for (const dir of [path.dirname(config.file), config.logFile ? path.dirname(config.logFile) : undefined]) {
-    if (dir && existsSync(dir) && readdirSync(dir).length === 0 && dir !== '/etc' && dir !== '/var/log') rmSync(dir, { recursive: true });
+  // Folders install made that are now empty (never the system ones they live in).
+  const keep = new Set(['/', '/etc', '/run', '/var', '/var/log', '/var/lib', '/tmp']);
+  const candidates = [path.dirname(config.socketPath), config.logFile ? path.dirname(config.logFile) : undefined, path.dirname(config.file)];
+  for (const dir of candidates) {
+    if (dir && !keep.has(dir) && existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
   }
   return steps;
 }

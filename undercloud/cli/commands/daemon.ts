@@ -13,10 +13,13 @@ export function register(program: Command): void {
       const config = loadConfig(g.config);
       const daemon = new Daemon(config, { debug: g.debug, console: opts.consoleLog });
       await daemon.start();
+      const onHup = () => daemon.checkConfig(() => loadConfig(g.config));
+      process.on('SIGHUP', onHup);
       await new Promise<void>((resolve) => {
         const onSignal = (sig: NodeJS.Signals) => {
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
+          process.off('SIGHUP', onHup);
           daemon.stop(`received ${sig}`).then(resolve, (err: Error) => {
             daemon.log.error('shutdown failed', { error: err.message });
             resolve();

@@ -133,4 +133,10 @@ export interface TemplateBundle {
   environments: string[];
   /** roles_data.yaml name in files, if any. */
   rolesData?: string;
+  /**
+   * Absolute path of the template dir on the client (set by loadBundle). Lets absolute references
+   * (`/usr/share/.../x.yaml`, `file:///...`) and environment files kept outside the tree (stored under
+   * their absolute path) resolve to keys of `files`.
+   */
+  rootDir?: string;
 }

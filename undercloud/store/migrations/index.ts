@@ -4,9 +4,17 @@
  * 300-399 images, 400-499 bare metal.
  */
 import { migration0001Core } from './0001-core.js';
+import { migration0200Orchestration } from './0200-orchestration.js';
+import { migration0100Agents } from './0100-agents.js';
+import { migration0400BaremetalNodes } from './0400-baremetal-nodes.js';
+import { migration0300Images } from './0300-images.js';
 import type { Migration } from './types.js';
 
 export const migrations: readonly Migration[] = [
   migration0001Core,
+  migration0100Agents,
+  migration0200Orchestration,
+  migration0300Images,
+  migration0400BaremetalNodes,
 ];
 export type { Migration } from './types.js';

@@ -1,0 +1,67 @@
+/**
+ * Golden image build times: ours cold (empty cache) and warm (cache kept), beside Debian's
+ * python3-diskimage-builder building `debian-minimal vm` as qcow2 for the same release, in the same run.
+ * Goals: our cold build at most half of diskimage-builder's; a warm rebuild under 30 s.
+ * DIB_BENCH_SKIP_DIB=1 leaves diskimage-builder out (it needs loop devices with partition nodes).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildImage, DEFAULT_ELEMENTS_DIR, loadImageDefinitions } from '../../disk-image-builder/index.js';
+import type { Benchmark, BenchResult } from '../types.js';
+
+const RELEASE = 'bookworm';
+
+async function ours(outputDir: string, cacheDir: string): Promise<number> {
+  const def = loadImageDefinitions(path.join(DEFAULT_ELEMENTS_DIR, '..', 'overcloud-images.yaml')).find((d) => d.imagename === 'overcloud-full')!;
+  const r = await buildImage({ ...def, outputs: ['qcow2'], environment: { ...def.environment, DIB_RELEASE: RELEASE } }, { outputDir, cacheDir });
+  return r.seconds;
+}
+
+function dib(work: string): Promise<{ seconds: number } | { error: string }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const env = { ...process.env, DIB_RELEASE: RELEASE, DIB_IMAGE_CACHE: path.join(work, 'dib-cache'), TMPDIR: work, ELEMENTS_PATH: '' };
+    const child = spawn('disk-image-create', ['-a', 'amd64', '-t', 'qcow2', '-o', path.join(work, 'dib-image'), 'debian-minimal', 'vm'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = (b: Buffer) => (tail = (tail + b.toString()).slice(-3000));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (e) => resolve({ error: e.message }));
+    child.on('close', (code) => resolve(code === 0 ? { seconds: (Date.now() - started) / 1000 } : { error: `exit ${code}: ${tail.split('\n').filter(Boolean).slice(-3).join(' | ')}` }));
+  });
+}
+
+export const bench: Benchmark = {
+  description: `golden image build (${RELEASE}): ours cold and warm vs diskimage-builder debian-minimal vm (qcow2)`,
+  async run(): Promise<BenchResult> {
+    const work = mkdtempSync(path.join(tmpdir(), 'dib-bench-'));
+    try {
+      const cache = path.join(work, 'cache');
+      const cold = await ours(path.join(work, 'out-cold'), cache);
+      const warm = await ours(path.join(work, 'out-warm'), cache);
+      const lines = [`ours cold: ${cold.toFixed(1)} s`, `ours warm: ${warm.toFixed(1)} s (goal < 30 s)`];
+      let goalsMet = warm < 30;
+      const notes: string[] = [];
+      if (warm >= 30) notes.push(`warm ${warm.toFixed(1)} s >= 30 s`);
+      if (process.env.DIB_BENCH_SKIP_DIB === '1' || !existsSync('/usr/bin/disk-image-create')) {
+        lines.push('diskimage-builder: skipped (DIB_BENCH_SKIP_DIB=1 or python3-diskimage-builder not installed)');
+      } else {
+        const d = await dib(work);
+        if ('seconds' in d) {
+          lines.push(`diskimage-builder debian-minimal vm: ${d.seconds.toFixed(1)} s; ours cold / DIB = ${(cold / d.seconds).toFixed(2)} (goal <= 0.50)`);
+          if (cold > d.seconds / 2) {
+            goalsMet = false;
+            notes.push(`cold ${cold.toFixed(0)} s > half of DIB's ${d.seconds.toFixed(0)} s`);
+          }
+        } else {
+          lines.push(`diskimage-builder debian-minimal vm: failed (${d.error})`);
+        }
+      }
+      return { lines, goalsMet, goalNote: notes.join('; ') };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,2 @@
+export DISTRO_NAME=debian
+export DIB_RELEASE=${DIB_RELEASE:-bookworm}

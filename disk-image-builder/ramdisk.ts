@@ -1,0 +1,22 @@
+/**
+ * Packs a ramdisk: the kernel from the image root's /boot becomes `<name>.kernel`, and the whole root
+ * (minus /boot and the kernel's own initrd) becomes `<name>.initramfs`, a zstd-compressed newc cpio that
+ * the kernel unpacks into its rootfs and whose /init (from the deploy-ramdisk element) runs as PID 1.
+ * No switch_root: the ramdisk lives in RAM, as ironic-python-agent ramdisks do.
+ */
+import { copyFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { PhaseFailedError } from './errors.js';
+import { run, type RunOptions } from './exec.js';
+import { describeOutput, type ManifestOutput } from './outputs.js';
+
+export async function packRamdisk(root: string, outputDir: string, name: string, opts: RunOptions): Promise<ManifestOutput[]> {
+  const boot = path.join(root, 'boot');
+  const kernel = readdirSync(boot).filter((f) => f.startsWith('vmlinuz-')).sort().pop();
+  if (!kernel) throw new PhaseFailedError('ramdisk', 'pack', `no kernel in ${boot}; add the kernel element`);
+  const kernelOut = path.join(outputDir, `${name}.kernel`);
+  const initrdOut = path.join(outputDir, `${name}.initramfs`);
+  copyFileSync(path.join(boot, kernel), kernelOut);
+  await run('bash', ['-c', 'set -o pipefail; cd "$0" && find . -path ./boot -prune -o -path "./proc/*" -prune -o -path "./sys/*" -prune -o -path "./dev/*" -prune -o -print0 | LC_ALL=C sort -z | cpio --null --quiet -o -H newc -R 0:0 | zstd -q -T0 -10 -f -o "$1"', root, initrdOut], opts);
+  return [await describeOutput(kernelOut, 'kernel'), await describeOutput(initrdOut, 'initramfs')];
+}

@@ -1,0 +1,91 @@
+/**
+ * libvirt for driver tests: uses a running libvirtd when there is one, otherwise starts virtlogd and
+ * libvirtd itself (no systemd here) and stops exactly those processes afterwards. Defines tiny TCG domains
+ * (64 MB, no disk, no network) that are enough for power and boot-device tests.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const URI = 'qemu:///system';
+
+function virsh(args: string[]): string {
+  return execFileSync('virsh', ['-c', URI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+}
+
+function reachable(): boolean {
+  return spawnSync('virsh', ['-c', URI, 'version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
+function requireTool(cmd: string, pkg: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0) throw new Error(`${cmd} is missing: apt-get install ${pkg}`);
+}
+
+export interface LibvirtLab {
+  domains: string[];
+  define(count: number): string[];
+  state(domain: string): string;
+  xml(domain: string): string;
+  teardown(): void;
+}
+
+export async function startLibvirt(): Promise<LibvirtLab> {
+  requireTool('virsh', 'libvirt-clients');
+  requireTool('libvirtd', 'libvirt-daemon-system');
+  requireTool('qemu-system-x86_64', 'qemu-system-x86');
+  const started: number[] = [];
+  if (!reachable()) {
+    for (const [bin, pidFile] of [['virtlogd', '/run/virtlogd.pid'], ['libvirtd', '/run/libvirtd.pid']] as const) {
+      if (spawnSync(bin, ['-d'], { stdio: 'ignore' }).status !== 0) throw new Error(`cannot start ${bin} -d`);
+      for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+      if (existsSync(pidFile)) started.push(Number(readFileSync(pidFile, 'utf8').trim()));
+    }
+    for (let i = 0; i < 100 && !reachable(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!reachable()) throw new Error('libvirtd started but qemu:///system does not answer');
+  }
+  const prefix = `uc-bmtest-${randomBytes(3).toString('hex')}`;
+  const domains: string[] = [];
+  const tmp = mkdtempSync(path.join(tmpdir(), 'uc-bmtest-'));
+  return {
+    domains,
+    define(count) {
+      const names: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const name = `${prefix}-${domains.length}`;
+        const file = path.join(tmp, `${name}.xml`);
+        writeFileSync(file, `<domain type='qemu'>
+  <name>${name}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+  <features><acpi/><apic/></features>
+  <on_reboot>restart</on_reboot>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
+</domain>`);
+        virsh(['define', file]);
+        domains.push(name);
+        names.push(name);
+      }
+      return names;
+    },
+    state: (d) => virsh(['domstate', d]).trim(),
+    xml: (d) => virsh(['dumpxml', '--inactive', d]),
+    teardown() {
+      for (const d of domains) {
+        spawnSync('virsh', ['-c', URI, 'destroy', d], { stdio: 'ignore' });
+        spawnSync('virsh', ['-c', URI, 'undefine', d], { stdio: 'ignore' });
+      }
+      rmSync(tmp, { recursive: true, force: true });
+      // Stop only what this test started, newest first.
+      for (const pid of started.reverse()) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { bundleOf, harness, type Harness } from '../../../fakes/orchestration/harness.js';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+const root = `heat_template_version: wallaby
+parameters:
+  ComputeCount: {type: number, default: 3}
+  ComputeRemovalPolicies: {type: json, default: []}
+resources:
+  Compute:
+    type: OS::Heat::ResourceGroup
+    properties:
+      count: {get_param: ComputeCount}
+      removal_policies: {get_param: ComputeRemovalPolicies}
+      resource_def:
+        type: OS::TripleO::Compute
+        properties:
+          Hostname: overcloud-novacompute-%index%
+outputs:
+  hostnames: {value: {get_attr: [Compute, hostname]}}
+  refs: {value: {get_attr: [Compute, refs]}}
+  first_ip: {value: {get_attr: [Compute, resource.0.ip]}}
+  by_name: {value: {get_attr: [Compute, attributes, hostname]}}
+`;
+
+const member = `heat_template_version: wallaby
+parameters:
+  Hostname: {type: string}
+resources:
+  Server:
+    type: OS::TripleO::Server
+    properties: {name: {get_param: Hostname}, profile: compute}
+  Config:
+    type: OS::Heat::SoftwareConfig
+    properties: {group: script, config: 'echo hi'}
+  Deployment:
+    type: OS::Heat::SoftwareDeployment
+    properties: {config: {get_resource: Config}, server: {get_resource: Server}}
+outputs:
+  hostname: {value: {get_attr: [Server, name]}}
+  ip: {value: {get_attr: [Server, networks, ctlplane, 0]}}
+  stdout: {value: {get_attr: [Deployment, deploy_stdout]}}
+`;
+
+const env = `resource_registry:
+  OS::TripleO::Compute: compute.yaml
+`;
+
+function bundle() {
+  return bundleOf({ 'overcloud.yaml': root, 'compute.yaml': member, 'env.yaml': env }, { environments: ['env.yaml'] });
+}
+
+describe('engine: ResourceGroup of provider templates', () => {
+  it('creates members with servers and deployments, and exposes group attributes', async () => {
+    h = harness();
+    const s = await h.deploy('oc', bundle());
+    expect(`${s.action}_${s.status}`, s.statusReason).toBe('CREATE_COMPLETE');
+    expect(s.outputs?.hostnames).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1', 'overcloud-novacompute-2']);
+    expect(s.outputs?.refs).toHaveLength(3);
+    expect(String(s.outputs?.first_ip)).toMatch(/^192\.0\.2\./);
+    expect(s.outputs?.by_name).toEqual({ '0': 'overcloud-novacompute-0', '1': 'overcloud-novacompute-1', '2': 'overcloud-novacompute-2' });
+    expect(h.servers.count).toBe(3);
+    expect(h.agent.dispatched).toHaveLength(3);
+    expect(h.engine.get('oc').counts.CREATE_COMPLETE).toBe(1 + 3 + 9);
+  });
+
+  it('scales up, then down honouring removal_policies, never reusing a removed name', async () => {
+    h = harness();
+    await h.deploy('oc', bundle());
+    const up = await h.deploy('oc', bundle(), { ComputeCount: 5 });
+    expect(`${up.action}_${up.status}`, up.statusReason).toBe('UPDATE_COMPLETE');
+    expect(h.servers.count).toBe(5);
+    // Only the two new members were touched: 2 servers created, none updated.
+    expect(h.agent.dispatched).toHaveLength(5);
+    const down = await h.deploy('oc', bundle(), { ComputeCount: 4, ComputeRemovalPolicies: [{ resource_list: ['1'] }] });
+    expect(`${down.action}_${down.status}`, down.statusReason).toBe('UPDATE_COMPLETE');
+    expect(down.outputs?.hostnames).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-2', 'overcloud-novacompute-3', 'overcloud-novacompute-4']);
+    expect(h.servers.count).toBe(4);
+    expect(h.servers.released).toBe(1);
+    // Scale back up: "1" stays blacklisted, the new member is "5".
+    const again = await h.deploy('oc', bundle(), { ComputeCount: 5, ComputeRemovalPolicies: [] });
+    expect((again.outputs?.hostnames as string[]).at(-1)).toBe('overcloud-novacompute-5');
+    expect(again.outputs?.hostnames).not.toContain('overcloud-novacompute-1');
+  });
+
+  it('scale down without policies removes the highest members; delete releases everything', async () => {
+    h = harness();
+    await h.deploy('oc', bundle());
+    const down = await h.deploy('oc', bundle(), { ComputeCount: 1 });
+    expect(down.outputs?.hostnames).toEqual(['overcloud-novacompute-0']);
+    h.engine.deleteStack('oc');
+    await h.engine.wait('oc');
+    expect(h.engine.findStack('oc')).toBeUndefined();
+    expect(h.servers.count).toBe(0);
+    expect(h.store.counts().stack_resources).toBe(0);
+    expect(h.store.counts().stacks).toBe(0);
+  });
+});

@@ -1,0 +1,66 @@
+/** undercloud.v1.Baremetal: thin translation between the proto messages and BaremetalService. */
+import type { Server } from '@grpc/grpc-js';
+import { BaremetalService as BaremetalGrpc } from '../../proto/gen/undercloud/v1/baremetal.js';
+import type {
+  GetNodeRequest, ImportNodesRequest, ListNodesRequest, SetPowerStateRequest, SetProvisionStateRequest,
+} from '../../proto/gen/undercloud/v1/baremetal.js';
+import type { DaemonContext } from '../daemon/context.js';
+import type { BaremetalService } from '../baremetal/service.js';
+import { unary } from './grpc-status.js';
+import { historyToProto, nodeToProto } from './convert/nodes.js';
+import { InvalidError } from '../errors.js';
+import { isProvisionState } from '../baremetal/states.js';
+import type { PowerTarget } from '../baremetal/node.js';
+
+const POWER_TARGETS: readonly string[] = ['power on', 'power off', 'rebooting'];
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InvalidError('INSTACKENV_INVALID', `instackenv is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService): void {
+  const withPorts = (id: string) => bm.show(id);
+  server.addService(BaremetalGrpc, {
+    importNodes: unary(ctx.log, async (req: ImportNodesRequest) => {
+      const r = bm.importNodes(parseJson(req.instackenvJson), req.validateOnly);
+      if (!req.validateOnly && req.manage) for (const n of r.nodes) await bm.manage(n.id);
+      return { nodes: r.nodes.map((n) => (req.validateOnly ? nodeToProto(n) : nodeToProto(bm.show(n.id).node, bm.show(n.id).ports))) };
+    }),
+    listNodes: unary(ctx.log, (req: ListNodesRequest) => {
+      if (req.provisionState && !isProvisionState(req.provisionState)) throw new InvalidError('INVALID_ARGUMENT', `unknown provision state "${req.provisionState}"`);
+      return { nodes: bm.list(req.provisionState ? { provisionState: req.provisionState as never } : {}).map((n) => nodeToProto(n, withPorts(n.id).ports)) };
+    }),
+    getNode: unary(ctx.log, (req: GetNodeRequest) => {
+      const v = bm.show(req.node);
+      return { node: nodeToProto(v.node, v.ports), history: v.history.map(historyToProto) };
+    }),
+    setProvisionState: unary(ctx.log, async (req: SetProvisionStateRequest) => {
+      const erase = req.erase === 'full' ? 'full' : 'metadata';
+      if (req.erase && req.erase !== 'full' && req.erase !== 'metadata') throw new InvalidError('INVALID_ARGUMENT', `erase must be metadata or full, not "${req.erase}"`);
+      let r;
+      switch (req.verb) {
+        case 'manage': r = await bm.manage(req.node); break;
+        case 'inspect': r = await bm.introspect(req.node); break;
+        case 'provide': r = await bm.provide(req.node); break;
+        case 'clean': r = await bm.clean(req.node, erase); break;
+        default: throw new InvalidError('INVALID_ARGUMENT', `unknown provision verb "${req.verb}" (manage, inspect, provide, clean)`);
+      }
+      const v = withPorts(r.node.id);
+      return { node: nodeToProto(v.node, v.ports) };
+    }),
+    deleteNode: unary(ctx.log, async (req: GetNodeRequest) => ({ node: nodeToProto(await bm.delete(req.node)) })),
+    setPowerState: unary(ctx.log, async (req: SetPowerStateRequest) => {
+      if (!POWER_TARGETS.includes(req.target)) throw new InvalidError('INVALID_ARGUMENT', `power target must be one of ${POWER_TARGETS.join(', ')}, not "${req.target}"`);
+      const n = await bm.setPower(req.node, req.target as PowerTarget, AbortSignal.any([ctx.shutdownSignal, AbortSignal.timeout(300_000)]));
+      return { node: nodeToProto(n, withPorts(n.id).ports) };
+    }),
+    getPowerState: unary(ctx.log, async (req: GetNodeRequest) => {
+      const r = await bm.powerStatus(req.node, AbortSignal.any([ctx.shutdownSignal, AbortSignal.timeout(120_000)]));
+      return { node: nodeToProto(r.node, withPorts(r.node.id).ports) };
+    }),
+  });
+}

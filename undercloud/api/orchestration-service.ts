@@ -1,0 +1,31 @@
+/** undercloud.v1.Orchestration: stacks. Thin: translate, call the engine, translate back. */
+import type { Server } from '@grpc/grpc-js';
+import { OrchestrationService } from '../../proto/gen/undercloud/v1/orchestration.js';
+import type { DaemonContext } from '../daemon/context.js';
+import type { StackEngine } from '../orchestration/engine/engine.js';
+import { unary } from './grpc-status.js';
+import { eventToProto } from './convert/events.js';
+import { failureToProto, parseJson, resourceToProto, stackRequestFromProto, stackToProto } from './convert/stacks.js';
+
+export function setup(server: Server, ctx: DaemonContext, engine: StackEngine): void {
+  const summary = (name: string) => {
+    const s = engine.get(name);
+    return stackToProto(s.stack, s.counts);
+  };
+  server.addService(OrchestrationService, {
+    createStack: unary(ctx.log, (req: Parameters<typeof stackRequestFromProto>[0]) => stackToProto(engine.createStack(stackRequestFromProto(req)))),
+    updateStack: unary(ctx.log, (req: Parameters<typeof stackRequestFromProto>[0]) => stackToProto(engine.updateStack(stackRequestFromProto(req)))),
+    previewStack: unary(ctx.log, (req: Parameters<typeof stackRequestFromProto>[0]) => ({ planJson: JSON.stringify(engine.preview(stackRequestFromProto(req))) })),
+    deleteStack: unary(ctx.log, (req: { name: string }) => stackToProto(engine.deleteStack(req.name))),
+    cancelStack: unary(ctx.log, (req: { name: string }) => ({ cancelled: engine.cancel(req.name) })),
+    getStack: unary(ctx.log, (req: { name: string }) => summary(req.name)),
+    listStacks: unary(ctx.log, () => ({ stacks: engine.list().map((s) => stackToProto(s)) })),
+    listResources: unary(ctx.log, (req: { name: string; nested: boolean }) => ({ resources: engine.resources(req.name, req.nested).map(resourceToProto) })),
+    listStackEvents: unary(ctx.log, (req: { name: string; afterId: number; limit: number }) => ({
+      events: engine.events(req.name, req.afterId, req.limit > 0 ? Math.min(req.limit, 10_000) : 1000).map(eventToProto),
+    })),
+    getOutputs: unary(ctx.log, (req: { name: string }) => ({ outputsJson: JSON.stringify(engine.outputs(req.name)) })),
+    listFailures: unary(ctx.log, (req: { name: string }) => ({ stack: summary(req.name), failures: engine.failures(req.name).map(failureToProto) })),
+    signalResource: unary(ctx.log, (req: { handleId: string; dataJson: string }) => ({ sequence: engine.signal(req.handleId, req.dataJson ? parseJson(req.dataJson, 'data_json') : {}) })),
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Errors of the bare-metal service. Each extends a kind from undercloud/errors.ts so the API maps it to a
+ * gRPC status in one place; callers match on `code`, never on the message.
+ */
+import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
+
+/** An event is not allowed from the node's current provision state (Ironic's InvalidState). */
+export class InvalidStateError extends ConflictError {
+  constructor(readonly state: string, readonly event: string, nodeName?: string) {
+    super('INVALID_STATE', `${nodeName ? `node ${nodeName}: ` : ''}"${event}" is not allowed in provision state "${state}"`);
+  }
+}
+
+/** Another task holds the node's reservation (Ironic's NodeLocked). */
+export class NodeLockedError extends ConflictError {
+  constructor(readonly node: string, readonly holder: string | undefined) {
+    super('NODE_LOCKED', `node ${node} is locked by ${holder ?? 'another task'}; try again when that task has finished`);
+  }
+}
+
+/** No node with that name or id. */
+export class NodeNotFoundError extends NotFoundError {
+  constructor(readonly node: string) {
+    super('NODE_NOT_FOUND', `no node named or with id "${node}"`);
+  }
+}
+
+/** A node name or MAC address is already enrolled. */
+export class NodeExistsError extends ConflictError {
+  constructor(message: string) {
+    super('NODE_EXISTS', message);
+  }
+}
+
+/** The node's driver info is missing a parameter or has a bad value (Ironic's MissingParameterValue). */
+export class DriverInfoError extends InvalidError {
+  constructor(readonly node: string, readonly field: string, detail: string) {
+    super('DRIVER_INFO_INVALID', `node ${node}: driver_info.${field}: ${detail}`);
+  }
+}
+
+/** instackenv.json did not validate; `problems` lists every error, each naming the node and the field. */
+export class InstackenvError extends InvalidError {
+  constructor(readonly problems: readonly string[]) {
+    super('INSTACKENV_INVALID', `instackenv is invalid (${problems.length} error${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** The BMC did not answer or answered with an error (transient errors are retried before this is thrown). */
+export class BmcError extends UnavailableError {
+  constructor(readonly node: string, readonly driver: string, detail: string, readonly transient: boolean, options?: { cause?: unknown }) {
+    super('BMC_ERROR', `node ${node}: ${driver} BMC: ${detail}`, options);
+  }
+}
+
+/** The node's power state is unknown, so a state change would be a blind cycle; refused. */
+export class PowerStateUnknownError extends ConflictError {
+  constructor(readonly node: string) {
+    super('POWER_STATE_UNKNOWN', `node ${node}: the power state is unknown; refusing to change it blindly (check the BMC, then run "overcloud node power status")`);
+  }
+}
+
+/** The step needs the agent-based implementation, which is not wired for this node's drivers yet. */
+export class NotAvailableError extends ConflictError {
+  constructor(readonly node: string, what: string) {
+    super('NOT_AVAILABLE', `node ${node}: ${what} is not available until the agent-based steps land (only nodes with fake inspect/deploy interfaces can run it now)`);
+  }
+}
+
+/** The node cannot be deleted in its state (Ironic allows manageable, enroll, adopt failed). */
+export class NodeNotDeletableError extends ConflictError {
+  constructor(readonly node: string, readonly state: string) {
+    super('NODE_NOT_DELETABLE', `node ${node} is in "${state}"; only nodes in enroll, manageable or adopt failed can be deleted (run "overcloud node manage ${node}" first)`);
+  }
+}
+
+/** A hardware type or interface name that is not known or not enabled. */
+export class UnknownDriverError extends InvalidError {
+  constructor(detail: string) {
+    super('UNKNOWN_DRIVER', detail);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The bare-metal domain module: builds the conductor and the service from [baremetal], recovers nodes a
+ * previous daemon left mid-work (before the API opens), starts the power-state sync and the provisioning
+ * network services ([pxe]), and registers the Baremetal gRPC service.
+ */
+import type { DomainModule } from '../daemon/modules.js';
+import type { DaemonContext } from '../daemon/context.js';
+import { sectionOf } from '../daemon/config.js';
+import { baremetalSection } from './config.js';
+import { pxeSection } from '../pxe/config.js';
+import { Conductor, defaultConductorOptions } from './conductor/conductor.js';
+import { BaremetalService } from './service.js';
+import { PxeServices } from '../pxe/pxe-services.js';
+import { setup as setupApi } from '../api/baremetal-service.js';
+
+export function baremetalModule(): DomainModule & { service(): BaremetalService } {
+  let service: BaremetalService | undefined;
+  let conductor: Conductor | undefined;
+  let pxe: PxeServices | undefined;
+  return {
+    name: 'baremetal',
+    service() {
+      if (!service) throw new Error('bare-metal module not started');
+      return service;
+    },
+    async start(ctx: DaemonContext) {
+      const cfg = sectionOf(ctx.config, baremetalSection);
+      const log = ctx.log.child({ domain: 'baremetal' });
+      const defaults = defaultConductorOptions();
+      conductor = new Conductor(ctx.store, ctx.bus, log, (kind, subject, detail, body) => ctx.operations.run(kind, subject, detail, body), {
+        ...defaults,
+        maxConcurrentDeploy: cfg.maxConcurrentDeploy,
+        power: { timeoutMs: cfg.powerStateChangeTimeoutMs, retryAttempts: cfg.bmcRetries, retryDelayMs: cfg.bmcRetryIntervalMs, pollMs: 1000 },
+      });
+      const recovered = conductor.recover();
+      if (recovered.failed.length > 0 || recovered.released.length > 0) log.info('bare-metal recovery done', recovered);
+      service = new BaremetalService(ctx.store, ctx.bus, log, conductor, { ...cfg, enabledHardwareTypes: ctx.config.enabledHardwareTypes, automatedClean: cfg.automatedClean ?? ctx.config.cleanNodes });
+      const nodes = conductor.nodes;
+      pxe = new PxeServices(ctx.config, sectionOf(ctx.config, pxeSection), {
+        byMac: (mac) => {
+          const port = nodes.portByAddress(mac);
+          return port ? nodes.get(port.nodeId) : undefined;
+        },
+        hosts: () => {
+          const out = new Map<string, string[]>();
+          const names = new Map(nodes.list().map((n) => [n.id, n.name]));
+          for (const p of nodes.allPorts()) if (p.pxeEnabled) out.set(names.get(p.nodeId) ?? p.nodeId, [...(out.get(names.get(p.nodeId) ?? p.nodeId) ?? []), p.address]);
+          return out;
+        },
+      }, log);
+      await pxe.start();
+      service.onPortsChanged(() => pxe?.refreshHosts());
+      conductor.startPowerSync(cfg.syncPowerStateIntervalMs, cfg.powerStateSyncMaxRetries);
+    },
+    registerServices(server, ctx) {
+      setupApi(server, ctx, this.service());
+    },
+    async stop() {
+      conductor?.stop();
+      await pxe?.stop();
+    },
+  };
+}

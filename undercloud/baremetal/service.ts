@@ -1,0 +1,236 @@
+/**
+ * The bare-metal service's verbs (what the API calls): enroll from instackenv, list/show, manage,
+ * introspect, provide, clean, delete, power. Each verb validates quickly, then hands long work to the
+ * conductor, which holds the node's reservation and records every transition.
+ */
+import type { Logger } from '../daemon/logging.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Store } from '../store/store.js';
+import type { BaremetalConfig } from './config.js';
+import type { Conductor } from './conductor/conductor.js';
+import type { Task } from './conductor/task.js';
+import { setPowerState, type PowerOptions } from './conductor/power.js';
+import { validateDrivers } from './drivers/index.js';
+import { NotAvailableError, NodeNotDeletableError } from './errors.js';
+import { parseInstackenv } from './import/instackenv.js';
+import { maskDriverInfo, type HistoryEntry, type Node, type Port, type PowerState, type PowerTarget } from './node.js';
+import { DELETABLE_STATES, type ProvisionState } from './states.js';
+import { redactValue } from '../daemon/logging.js';
+import type { EraseMode } from './drivers/interfaces.js';
+
+export interface NodeView {
+  node: Node;
+  ports: Port[];
+}
+
+export interface ImportResult {
+  nodes: Node[];
+  validateOnly: boolean;
+}
+
+/** Listens for enrolled-port changes (pxe reloads dnsmasq's host list). */
+export type PortsChanged = () => void;
+
+export class BaremetalService {
+  private portsChanged: PortsChanged = () => undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+    readonly conductor: Conductor,
+    private readonly cfg: BaremetalConfig & { enabledHardwareTypes: readonly string[]; automatedClean: boolean },
+  ) {}
+
+  onPortsChanged(fn: PortsChanged): void {
+    this.portsChanged = fn;
+  }
+
+  private get nodes() {
+    return this.conductor.nodes;
+  }
+
+  private get power(): PowerOptions {
+    return { timeoutMs: this.cfg.powerStateChangeTimeoutMs, retryAttempts: this.cfg.bmcRetries, retryDelayMs: this.cfg.bmcRetryIntervalMs, pollMs: 1000 };
+  }
+
+  list(filter: { provisionState?: ProvisionState } = {}): Node[] {
+    return this.nodes.list(filter).map(masked);
+  }
+
+  show(idOrName: string): NodeView & { history: HistoryEntry[] } {
+    const n = this.conductor.getNode(idOrName);
+    return { node: masked(n), ports: this.nodes.ports(n.id), history: this.nodes.history(n.id) };
+  }
+
+  /** Raw node (with secrets) for other domains in the daemon; never hand this to the API. */
+  getNodeUnmasked(idOrName: string): Node {
+    return this.conductor.getNode(idOrName);
+  }
+
+  /**
+   * Enrolls every node of an instackenv document in one transaction (all or none). With validateOnly the
+   * document is checked against the enrolled nodes too, and nothing changes.
+   */
+  importNodes(doc: unknown, validateOnly: boolean): ImportResult {
+    const existing = this.nodes.list();
+    const existingMacs = new Map(this.nodes.allPorts().map((p) => [p.address, existing.find((n) => n.id === p.nodeId)?.name ?? p.nodeId]));
+    const parsed = parseInstackenv(doc, { enabledHardwareTypes: this.cfg.enabledHardwareTypes, existingNames: new Set(existing.map((n) => n.name)), existingMacs });
+    for (const p of parsed) for (const [k, v] of Object.entries(p.driverInfo)) if (/password/i.test(k) && v) redactValue(v);
+    if (validateOnly) {
+      return { validateOnly, nodes: parsed.map((p) => masked({ ...placeholder(), name: p.name, driver: p.driver, interfaces: p.interfaces, driverInfo: p.driverInfo, properties: p.properties })) };
+    }
+    const created = this.store.tx(() =>
+      parsed.map((p) => {
+        const n = this.nodes.create(p);
+        this.bus.publish({ kind: 'node.created', subjectType: 'node', subjectId: n.id, message: `node ${n.name} enrolled (${n.driver}, ${p.macs.join(', ')})`, data: { node: n.name, driver: n.driver, macs: p.macs } });
+        return n;
+      }),
+    );
+    this.log.info('nodes enrolled', { nodes: created.map((n) => n.name) });
+    this.portsChanged();
+    return { validateOnly, nodes: created.map(masked) };
+  }
+
+  /** enroll -> verifying -> manageable (checks the drivers and reads the power state), or back to manageable from available/failed states. */
+  async manage(idOrName: string): Promise<{ node: Node; done: Promise<void> }> {
+    const n = this.conductor.getNode(idOrName);
+    if (n.provisionState !== 'enroll') {
+      const node = await this.conductor.withNode(n.id, { purpose: 'manage', exclusive: true }, (task) => {
+        task.process('manage');
+        return task.node;
+      });
+      return { node: masked(node), done: Promise.resolve() };
+    }
+    const r = await this.conductor.begin(n.id, 'manage', 'manage', async (task, signal, step) => {
+      step('validate drivers');
+      validateDrivers(task.node);
+      step('read power state');
+      const state = await task.driver.power.getState(task, signal);
+      task.update({ powerState: state });
+      task.process('done');
+    });
+    return { node: masked(r.node), done: r.done };
+  }
+
+  /** manageable -> inspecting -> manageable with the inventory saved in the node's properties. */
+  async introspect(idOrName: string): Promise<{ node: Node; done: Promise<void> }> {
+    const n = this.conductor.getNode(idOrName);
+    const d = validateDrivers(n);
+    if (d.inspect.name === 'agent') throw new NotAvailableError(n.name, 'introspection (agent inventory)');
+    const r = await this.conductor.begin(n.id, 'introspect', 'inspect', async (task, signal, step) => {
+      await this.withTimeout(signal, this.cfg.inspectWaitTimeoutMs, 'inspect_wait_timeout', async (s) => {
+        step('prepare ramdisk');
+        await task.driver.boot.prepareRamdisk(task, s);
+        step('inspect');
+        const result = await task.driver.inspect.inspect(task, s);
+        step('save inventory');
+        task.update({ properties: { ...task.node.properties, ...result.properties } });
+        step('clean up ramdisk');
+        await task.driver.boot.cleanUpRamdisk(task, s);
+      });
+      task.process('done', { message: 'introspection finished' });
+    });
+    return { node: masked(r.node), done: r.done };
+  }
+
+  /** manageable -> cleaning -> available (automated cleaning when enabled), then powered off. */
+  async provide(idOrName: string): Promise<{ node: Node; done: Promise<void> }> {
+    const n = this.conductor.getNode(idOrName);
+    const d = validateDrivers(n);
+    if (this.cfg.automatedClean && d.deploy.name === 'direct') throw new NotAvailableError(n.name, 'automated cleaning (agent clean steps); set [baremetal] automated_clean = false to provide without cleaning');
+    const r = await this.conductor.begin(n.id, 'provide', 'provide', async (task, signal, step) => {
+      if (this.cfg.automatedClean) await this.runClean(task, 'metadata', signal, step);
+      step('power off');
+      await setPowerState(task, 'power off', this.power, signal);
+      task.process('done', { message: this.cfg.automatedClean ? 'cleaned, now available' : 'available (automated cleaning is off)' });
+    });
+    return { node: masked(r.node), done: r.done };
+  }
+
+  /** Manual clean: manageable -> cleaning -> manageable. */
+  async clean(idOrName: string, mode: EraseMode): Promise<{ node: Node; done: Promise<void> }> {
+    const n = this.conductor.getNode(idOrName);
+    const d = validateDrivers(n);
+    if (d.deploy.name === 'direct') throw new NotAvailableError(n.name, 'cleaning (agent clean steps)');
+    const r = await this.conductor.begin(n.id, 'clean', 'clean', async (task, signal, step) => {
+      await this.runClean(task, mode, signal, step);
+      step('power off');
+      await setPowerState(task, 'power off', this.power, signal);
+      task.process('manage', { message: `manual clean (${mode}) finished` });
+    });
+    return { node: masked(r.node), done: r.done };
+  }
+
+  async delete(idOrName: string): Promise<Node> {
+    const allowed: ProvisionState[] = [...DELETABLE_STATES, ...(this.cfg.allowDeletingAvailableNodes ? ['available' as const] : [])];
+    const node = await this.conductor.withNode(idOrName, { purpose: 'delete', exclusive: true }, (task) => {
+      if (!allowed.includes(task.node.provisionState)) throw new NodeNotDeletableError(task.node.name, task.node.provisionState);
+      this.store.tx(() => {
+        this.nodes.delete(task.node.id);
+        this.bus.publish({ kind: 'node.deleted', subjectType: 'node', subjectId: task.node.id, message: `node ${task.node.name} deleted`, data: { node: task.node.name } });
+      });
+      return task.node;
+    });
+    this.portsChanged();
+    return masked(node);
+  }
+
+  async setPower(idOrName: string, target: PowerTarget, signal: AbortSignal): Promise<Node> {
+    const node = await this.conductor.withNode(idOrName, { purpose: `power ${target}`, exclusive: true }, async (task) => {
+      validateDrivers(task.node);
+      const before = task.node.powerState;
+      const after = await setPowerState(task, target, this.power, signal);
+      this.bus.publish({ kind: 'node.power_state', subjectType: 'node', subjectId: task.node.id, message: `node ${task.node.name}: ${target} requested; power is ${after}`, data: { node: task.node.name, from: before ?? null, to: after, target } });
+      return task.node;
+    });
+    return masked(node);
+  }
+
+  /** Reads the power state from the BMC now (shared task: no reservation) and records it. */
+  async powerStatus(idOrName: string, signal: AbortSignal): Promise<{ node: Node; powerState: PowerState }> {
+    return this.conductor.withNode(idOrName, { purpose: 'power status', exclusive: false }, async (task) => {
+      validateDrivers(task.node);
+      const s = await task.driver.power.getState(task, signal);
+      const node = this.nodes.update(task.node.id, { powerState: s });
+      return { node: masked(node), powerState: s };
+    });
+  }
+
+  private async runClean(task: Task, mode: EraseMode, signal: AbortSignal, step: (n: string) => void): Promise<void> {
+    await this.withTimeout(signal, this.cfg.cleanCallbackTimeoutMs, 'clean_callback_timeout', async (s) => {
+      step('prepare ramdisk');
+      await task.driver.boot.prepareRamdisk(task, s);
+      step(mode === 'full' ? 'erase devices' : 'erase devices metadata');
+      await task.driver.deploy.clean(task, mode, s);
+      step('clean up ramdisk');
+      await task.driver.boot.cleanUpRamdisk(task, s);
+    });
+  }
+
+  /** Runs `fn` under the operation's signal and a step timeout named after its Ironic option. */
+  private async withTimeout(signal: AbortSignal, ms: number, option: string, fn: (s: AbortSignal) => Promise<void>): Promise<void> {
+    if (ms <= 0) return fn(signal);
+    const timeout = AbortSignal.timeout(ms);
+    const s = AbortSignal.any([signal, timeout]);
+    try {
+      await fn(s);
+    } catch (err) {
+      if (timeout.aborted && !signal.aborted) throw new Error(`timed out after ${ms / 1000}s ([baremetal] ${option})`, { cause: err });
+      throw err;
+    }
+  }
+}
+
+export function masked(n: Node): Node {
+  return { ...n, driverInfo: maskDriverInfo(n.driverInfo) };
+}
+
+function placeholder(): Node {
+  const ts = new Date(0).toISOString();
+  return {
+    id: '', name: '', driver: '', interfaces: { power: '', management: '', boot: '', deploy: '', inspect: '' }, driverInfo: {}, properties: { capabilities: {} },
+    provisionState: 'enroll', targetProvisionState: undefined, powerState: undefined, targetPowerState: undefined, maintenance: false, maintenanceReason: undefined,
+    lastError: undefined, reservation: undefined, instanceInfo: {}, extra: {}, createdAt: ts, updatedAt: ts, provisionUpdatedAt: ts,
+  };
+}

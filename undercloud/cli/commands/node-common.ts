@@ -1,0 +1,99 @@
+/**
+ * Shared pieces of the `overcloud node` commands: the client, the node table/view, and waiting for nodes
+ * to settle (no reservation, a stable or failed provision state) while printing their transitions.
+ */
+import { BaremetalClient, type Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
+import { call, connect, type Connection } from '../common/client.js';
+import type { Column } from '../common/output.js';
+import { UndercloudError } from '../../errors.js';
+import { STATES, isProvisionState } from '../../baremetal/states.js';
+
+export interface NodeClient {
+  conn: Connection;
+  client: BaremetalClient;
+}
+
+export function nodeClient(configFile: string): NodeClient {
+  const conn = connect(configFile);
+  return { conn, client: conn.client(BaremetalClient) };
+}
+
+export const nodeColumns: Column<Node>[] = [
+  { header: 'Name', get: (n) => n.name },
+  { header: 'Driver', get: (n) => n.driver },
+  { header: 'Provision State', get: (n) => n.provisionState },
+  { header: 'Power State', get: (n) => n.powerState || 'unknown' },
+  { header: 'Maintenance', get: (n) => n.maintenance },
+  { header: 'Profile', get: (n) => n.capabilities.profile ?? '' },
+  { header: 'Last Error', get: (n) => n.lastError },
+];
+
+export function nodeView(n: Node): Record<string, unknown> {
+  return {
+    name: n.name, id: n.id, driver: n.driver, provision_state: n.provisionState, target_provision_state: n.targetProvisionState || null,
+    power_state: n.powerState || null, target_power_state: n.targetPowerState || null, maintenance: n.maintenance, maintenance_reason: n.maintenanceReason || null,
+    last_error: n.lastError || null, reservation: n.reservation || null, interfaces: n.interfaces, driver_info: n.driverInfo,
+    properties: { cpus: n.cpus, memory_mb: n.memoryMb, local_gb: n.localGb, cpu_arch: n.cpuArch, capabilities: n.capabilities },
+    ports: n.ports.map((p) => p.address), created_at: n.createdAt, updated_at: n.updatedAt, provision_updated_at: n.provisionUpdatedAt,
+  };
+}
+
+/** A node ended in a failure state while the CLI waited. */
+export class NodeActionFailedError extends UndercloudError {
+  constructor(message: string) {
+    super('NODE_ACTION_FAILED', message);
+  }
+}
+
+function settled(n: Node): boolean {
+  if (n.reservation) return false;
+  if (!isProvisionState(n.provisionState)) return true;
+  const kind = STATES[n.provisionState].kind;
+  return kind === 'stable' || kind === 'failed';
+}
+
+/**
+ * Polls the nodes until each has settled; prints every provision-state change to stderr. Fails when a node
+ * ends somewhere else than `expect` (naming it and its last_error) or when `timeoutS` passes.
+ */
+export async function waitForNodes(nc: NodeClient, names: string[], expect: string, timeoutS: number, quiet = false): Promise<Node[]> {
+  const deadline = Date.now() + timeoutS * 1000;
+  const last = new Map<string, string>();
+  const done = new Map<string, Node>();
+  while (done.size < names.length) {
+    for (const name of names) {
+      if (done.has(name)) continue;
+      const res = await call(nc.conn, nc.client.getNode, nc.client, { node: name });
+      const n = res.node!;
+      if (!quiet && last.get(name) !== n.provisionState) process.stderr.write(`${n.name}: ${n.provisionState}\n`);
+      last.set(name, n.provisionState);
+      if (settled(n)) done.set(name, n);
+    }
+    if (done.size === names.length) break;
+    if (Date.now() > deadline) throw new NodeActionFailedError(`timed out after ${timeoutS}s waiting for ${names.filter((n) => !done.has(n)).join(', ')} to reach ${expect}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const failed = [...done.values()].filter((n) => n.provisionState !== expect);
+  if (failed.length > 0) {
+    throw new NodeActionFailedError(failed.map((n) => `node ${n.name} is "${n.provisionState}", not "${expect}"${n.lastError ? `: ${n.lastError}` : ''}`).join('\n'));
+  }
+  return names.map((n) => done.get(n)!);
+}
+
+/** Node names for commands that take NODE... or --all-manageable. */
+export async function selectNodes(nc: NodeClient, names: string[], allManageable: boolean | undefined): Promise<string[]> {
+  if (!allManageable) {
+    if (names.length === 0) throw new UndercloudError('USAGE', 'name at least one node, or pass --all-manageable');
+    return names;
+  }
+  const res = await call(nc.conn, nc.client.listNodes, nc.client, { provisionState: 'manageable' });
+  return [...names, ...res.nodes.map((n) => n.name)];
+}
+
+export function waitSeconds(v: string | boolean | undefined, def: number): number | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UndercloudError('USAGE', `--wait takes a number of seconds, not "${v}"`);
+  return n;
+}

@@ -1,0 +1,52 @@
+/** `overcloud node import instackenv.json [--validate-only] [--introspect] [--provide]` (TripleO's import). */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { call } from '../common/client.js';
+import { renderData, renderTable } from '../common/output.js';
+import { globals, out } from '../common/program.js';
+import { nodeClient, nodeColumns, nodeView, waitForNodes } from './node-common.js';
+import { nodeCommand } from './node-group.js';
+import { InvalidError } from '../../errors.js';
+
+export function register(program: Command): void {
+  nodeCommand(program)
+    .command('import')
+    .description('enroll the nodes of an instackenv.json file (enroll -> manageable), optionally introspect and provide them')
+    .argument('<file>', 'instackenv.json ("-" reads stdin)')
+    .option('--validate-only', 'check the file (and conflicts with enrolled nodes) without changing anything', false)
+    .option('--introspect', 'introspect the nodes after enrolling them', false)
+    .option('--provide', 'provide the nodes (-> available) after enrolling (and introspecting) them', false)
+    .option('--timeout <seconds>', 'how long to wait for each phase', '1800')
+    .action(async (file: string, opts: { validateOnly: boolean; introspect: boolean; provide: boolean; timeout: string }, cmd: Command) => {
+      const g = globals(cmd);
+      let text: string;
+      try {
+        text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      } catch (err) {
+        throw new InvalidError('FILE_NOT_READABLE', `cannot read ${file}: ${(err as Error).message}`);
+      }
+      const nc = nodeClient(g.config);
+      try {
+        const res = await call(nc.conn, nc.client.importNodes, nc.client, { instackenvJson: text, validateOnly: opts.validateOnly, manage: !opts.validateOnly });
+        if (opts.validateOnly) {
+          process.stderr.write(`${file} is valid: ${res.nodes.length} node(s) would be enrolled\n`);
+          out(renderData(res.nodes.map(nodeView), g.format, () => renderTable(res.nodes, nodeColumns)));
+          return;
+        }
+        const names = res.nodes.map((n) => n.name);
+        const timeout = Number(opts.timeout);
+        let nodes = await waitForNodes(nc, names, 'manageable', timeout);
+        if (opts.introspect) {
+          for (const name of names) await call(nc.conn, nc.client.setProvisionState, nc.client, { node: name, verb: 'inspect', erase: '' });
+          nodes = await waitForNodes(nc, names, 'manageable', timeout);
+        }
+        if (opts.provide) {
+          for (const name of names) await call(nc.conn, nc.client.setProvisionState, nc.client, { node: name, verb: 'provide', erase: '' });
+          nodes = await waitForNodes(nc, names, 'available', timeout);
+        }
+        out(renderData(nodes.map(nodeView), g.format, () => renderTable(nodes, nodeColumns)));
+      } finally {
+        nc.conn.close();
+      }
+    });
+}

@@ -1,0 +1,125 @@
+/**
+ * Provision verbs: `overcloud node manage|introspect|provide|clean|delete`. The daemon does the work;
+ * with --wait the command follows the nodes until they settle and fails naming any node that did not
+ * reach the expected state, with its last_error.
+ */
+import type { Command } from 'commander';
+import { call } from '../common/client.js';
+import { renderData, renderTable } from '../common/output.js';
+import { globals, out } from '../common/program.js';
+import { nodeClient, nodeColumns, nodeView, selectNodes, waitForNodes, waitSeconds, type NodeClient } from './node-common.js';
+import { nodeCommand } from './node-group.js';
+import type { Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
+
+async function verb(nc: NodeClient, names: string[], v: string, erase = ''): Promise<Node[]> {
+  const nodes: Node[] = [];
+  for (const name of names) nodes.push((await call(nc.conn, nc.client.setProvisionState, nc.client, { node: name, verb: v, erase })).node!);
+  return nodes;
+}
+
+function print(format: ReturnType<typeof globals>['format'], nodes: Node[]): void {
+  out(renderData(nodes.map(nodeView), format, () => renderTable(nodes, nodeColumns)));
+}
+
+export function register(program: Command): void {
+  const node = nodeCommand(program);
+  node
+    .command('manage')
+    .description('move nodes to manageable (from enroll this verifies their BMC credentials)')
+    .argument('<nodes...>', 'names or ids')
+    .option('--wait [seconds]', 'wait until the nodes are manageable (default 600 s)')
+    .action(async (names: string[], opts: { wait?: string | boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const nc = nodeClient(g.config);
+      try {
+        let nodes = await verb(nc, names, 'manage');
+        const w = waitSeconds(opts.wait, 600);
+        if (w !== undefined) nodes = await waitForNodes(nc, names, 'manageable', w);
+        print(g.format, nodes);
+      } finally {
+        nc.conn.close();
+      }
+    });
+  node
+    .command('introspect')
+    .description('inspect nodes (manageable -> inspecting -> manageable) and record their hardware')
+    .argument('[nodes...]', 'names or ids')
+    .option('--all-manageable', 'every node in manageable', false)
+    .option('--provide', 'provide the nodes afterwards (-> available); implies --wait', false)
+    .option('--wait [seconds]', 'wait for the result (default 1800 s)')
+    .action(async (names: string[], opts: { allManageable: boolean; provide: boolean; wait?: string | boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const nc = nodeClient(g.config);
+      try {
+        const list = await selectNodes(nc, names, opts.allManageable);
+        let nodes = await verb(nc, list, 'inspect');
+        const w = waitSeconds(opts.wait ?? (opts.provide ? true : undefined), 1800);
+        if (w !== undefined) nodes = await waitForNodes(nc, list, 'manageable', w);
+        if (opts.provide) {
+          await verb(nc, list, 'provide');
+          nodes = await waitForNodes(nc, list, 'available', w ?? 1800);
+        }
+        print(g.format, nodes);
+      } finally {
+        nc.conn.close();
+      }
+    });
+  node
+    .command('provide')
+    .description('make nodes available for deployment (manageable -> cleaning -> available)')
+    .argument('[nodes...]', 'names or ids')
+    .option('--all-manageable', 'every node in manageable', false)
+    .option('--wait [seconds]', 'wait until the nodes are available (default 1800 s)')
+    .action(async (names: string[], opts: { allManageable: boolean; wait?: string | boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const nc = nodeClient(g.config);
+      try {
+        const list = await selectNodes(nc, names, opts.allManageable);
+        let nodes = await verb(nc, list, 'provide');
+        const w = waitSeconds(opts.wait, 1800);
+        if (w !== undefined) nodes = await waitForNodes(nc, list, 'available', w);
+        print(g.format, nodes);
+      } finally {
+        nc.conn.close();
+      }
+    });
+  node
+    .command('clean')
+    .description('manual cleaning (manageable -> cleaning -> manageable): wipe disk metadata, or everything with --erase full')
+    .argument('<nodes...>', 'names or ids')
+    .option('--erase <mode>', 'metadata (partition tables and signatures) or full', 'metadata')
+    .option('--provide', 'provide the nodes afterwards; implies --wait', false)
+    .option('--wait [seconds]', 'wait for the result (default 1800 s)')
+    .action(async (names: string[], opts: { erase: string; provide: boolean; wait?: string | boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const nc = nodeClient(g.config);
+      try {
+        let nodes = await verb(nc, names, 'clean', opts.erase);
+        const w = waitSeconds(opts.wait ?? (opts.provide ? true : undefined), 1800);
+        if (w !== undefined) nodes = await waitForNodes(nc, names, 'manageable', w);
+        if (opts.provide) {
+          await verb(nc, names, 'provide');
+          nodes = await waitForNodes(nc, names, 'available', w ?? 1800);
+        }
+        print(g.format, nodes);
+      } finally {
+        nc.conn.close();
+      }
+    });
+  node
+    .command('delete')
+    .description('remove nodes from the undercloud (only in enroll, manageable or adopt failed)')
+    .argument('<nodes...>', 'names or ids')
+    .action(async (names: string[], _opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const nc = nodeClient(g.config);
+      try {
+        const nodes: Node[] = [];
+        for (const name of names) nodes.push((await call(nc.conn, nc.client.deleteNode, nc.client, { node: name })).node!);
+        if (g.format === 'table') out(nodes.map((n) => `deleted node ${n.name}\n`).join(''));
+        else out(renderData(nodes.map(nodeView), g.format, () => ''));
+      } finally {
+        nc.conn.close();
+      }
+    });
+}

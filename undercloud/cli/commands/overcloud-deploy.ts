@@ -1,0 +1,88 @@
+/**
+ * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN]`:
+ * reads the templates into a bundle (the root is DIR/overcloud.yaml; roles from -r or DIR/roles_data.yaml),
+ * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan.
+ */
+import type { Command } from 'commander';
+import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
+import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
+import { loadBundle } from '../../orchestration/template/index.js';
+import { call, connect } from '../common/client.js';
+import { renderData, renderTable } from '../common/output.js';
+import { globals, out } from '../common/program.js';
+import { EXIT } from '../common/errors.js';
+import { followStack, summarizeCounts } from './stack-progress.js';
+import { printFailures } from './overcloud-stack.js';
+
+interface PlanView {
+  stackName: string;
+  resources: { name: string; type: string; action: string; properties: unknown; unknown: string[] }[];
+  outputs: Record<string, unknown>;
+  unknownOutputs: string[];
+}
+
+function parseParams(list: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kv of list ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`--parameter ${kv}: expected NAME=VALUE`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('deploy')
+    .description('create or update the overcloud stack from a template directory, and follow it')
+    .requiredOption('--templates <dir>', 'template directory (root template DIR/overcloud.yaml)')
+    .option('-e, --environment-file <file...>', 'environment files, applied in order')
+    .option('-r, --roles-file <file>', 'roles_data.yaml (default DIR/roles_data.yaml when present)')
+    .option('--stack <name>', 'stack name', 'overcloud')
+    .option('-P, --parameter <name=value...>', 'parameter values')
+    .option('--dry-run', 'print the plan (what would be created, updated, replaced, deleted) and change nothing', false)
+    .option('--timeout <minutes>', 'stack action timeout in minutes', '240')
+    .option('--no-wait', 'return once the action has started')
+    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const bundle = await loadBundle(opts.templates, { environments: opts.environmentFile ?? [], ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
+      const req: StackRequest = {
+        name: opts.stack,
+        bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
+        parametersJson: JSON.stringify(parseParams(opts.parameter)),
+        timeoutMinutes: Number(opts.timeout),
+      };
+      const conn = connect(g.config);
+      try {
+        const orch = conn.client(OrchestrationClient);
+        if (opts.dryRun) {
+          const plan = JSON.parse((await call(conn, orch.previewStack, orch, req, 120_000)).planJson) as PlanView;
+          out(renderData(plan, g.format, () => renderTable(plan.resources, [
+            { header: 'Resource', get: (r) => r.name },
+            { header: 'Type', get: (r) => r.type },
+            { header: 'Action', get: (r) => r.action },
+            { header: 'Unknown until creation', get: (r) => r.unknown.join(',') },
+          ])));
+          return;
+        }
+        const uc = conn.client(UndercloudClient);
+        const { lastEventId } = await call(conn, uc.status, uc, {});
+        const stacks = await call(conn, orch.listStacks, orch, {});
+        const exists = stacks.stacks.some((s) => s.name === opts.stack);
+        const started = exists ? await call(conn, orch.updateStack, orch, req, 120_000) : await call(conn, orch.createStack, orch, req, 120_000);
+        if (!opts.wait) {
+          out(renderData({ id: started.id, name: started.name, action: started.action, status: started.status }, g.format, () => `${started.name} ${started.action}_${started.status}\n`));
+          return;
+        }
+        const final = await followStack(conn, started.name, { afterId: lastEventId, quiet: g.format !== 'table' });
+        const view = { id: final.id, name: final.name, action: final.action, status: final.status, reason: final.statusReason, resources: final.resourceCounts, outputs: JSON.parse(final.outputsJson || '{}') as unknown };
+        out(renderData(view, g.format, () => `${final.name} ${final.action}_${final.status}: ${final.statusReason}\nresources: ${summarizeCounts(final.resourceCounts)}\n`));
+        if (final.status === 'FAILED') {
+          if (g.format === 'table') await printFailures(conn, final.name);
+          process.exitCode = EXIT.error;
+        }
+      } finally {
+        conn.close();
+      }
+    });
+}

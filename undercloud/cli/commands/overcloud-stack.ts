@@ -1,0 +1,184 @@
+/**
+ * Stack commands: `overcloud status [--watch]`, `overcloud failures`, `overcloud delete [--yes]`, and
+ * `overcloud stack events|outputs|resources|cancel`. Each calls one RPC and prints it (table, json or yaml).
+ */
+import type { Command } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { OrchestrationClient, type Resource, type Stack } from '../../../proto/gen/undercloud/v1/orchestration.js';
+import { UndercloudClient, type Event } from '../../../proto/gen/undercloud/v1/undercloud.js';
+import { call, connect, type Connection } from '../common/client.js';
+import { renderData, renderFields, renderTable } from '../common/output.js';
+import { globals, out } from '../common/program.js';
+import { EXIT } from '../common/errors.js';
+import { followStack, summarizeCounts } from './stack-progress.js';
+
+const STACK_OPT = ['--stack <name>', 'stack name', 'overcloud'] as const;
+
+/** TripleO's deployment status words for a stack state. */
+export function deploymentStatus(s: Pick<Stack, 'action' | 'status'>): string {
+  if (s.status === 'IN_PROGRESS') return s.action === 'DELETE' ? 'DELETING' : 'DEPLOYING';
+  if (s.status === 'FAILED') return s.action === 'DELETE' ? 'DELETE_FAILED' : 'DEPLOY_FAILED';
+  return s.action === 'DELETE' ? 'DELETED' : 'DEPLOY_SUCCESS';
+}
+
+function stackView(s: Stack) {
+  return {
+    name: s.name, id: s.id, stack_status: `${s.action}_${s.status}`, deployment_status: deploymentStatus(s), status_reason: s.statusReason,
+    resources: s.resourceCounts, created_at: s.createdAt, updated_at: s.updatedAt,
+  };
+}
+
+export async function printFailures(conn: Connection, name: string): Promise<number> {
+  const orch = conn.client(OrchestrationClient);
+  const res = await call(conn, orch.listFailures, orch, { name });
+  for (const f of res.failures) {
+    out(`${f.stackName}/${f.resource} (${f.type}) ${f.state}\n  ${f.reason}\n`);
+    if (f.stdoutTail) out(`  stdout (tail):\n${indent(f.stdoutTail)}\n`);
+    if (f.stderrTail) out(`  stderr (tail):\n${indent(f.stderrTail)}\n`);
+  }
+  return res.failures.length;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `    ${l}`).join('\n');
+}
+
+async function withConn<T>(cmd: Command, fn: (conn: Connection, orch: OrchestrationClient) => Promise<T>): Promise<T> {
+  const conn = connect(globals(cmd).config);
+  try {
+    return await fn(conn, conn.client(OrchestrationClient));
+  } finally {
+    conn.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('the deployment status of a stack (DEPLOYING, DEPLOY_SUCCESS, DEPLOY_FAILED); --watch follows it')
+    .option(...STACK_OPT)
+    .option('--watch', 'attach to the action in progress and show live progress until it ends', false)
+    .action(async (opts: { stack: string; watch: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        let s = await call(conn, orch.getStack, orch, { name: opts.stack });
+        if (opts.watch) s = await followStack(conn, opts.stack, { afterId: -1, quiet: g.format !== 'table' });
+        const v = stackView(s);
+        out(renderData(v, g.format, () => renderFields({ ...v, resources: summarizeCounts(s.resourceCounts) })));
+        if (s.status === 'FAILED') process.exitCode = EXIT.error;
+      });
+    });
+
+  program
+    .command('failures')
+    .description('each failed resource of a stack with its error and the tail of the agent log')
+    .option(...STACK_OPT)
+    .action(async (opts: { stack: string }, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        if (g.format !== 'table') {
+          const res = await call(conn, orch.listFailures, orch, { name: opts.stack });
+          out(renderData(res.failures, g.format, () => ''));
+          return;
+        }
+        const n = await printFailures(conn, opts.stack);
+        if (n === 0) out(`no failed resources in ${opts.stack}\n`);
+      });
+    });
+
+  program
+    .command('delete')
+    .description('delete a stack and everything it created (servers are released)')
+    .option(...STACK_OPT)
+    .option('-y, --yes', 'do not ask for confirmation', false)
+    .option('--no-wait', 'return once the delete has started')
+    .action(async (opts: { stack: string; yes: boolean; wait: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new Error(`refusing to delete stack ${opts.stack} without --yes (no terminal to ask on)`);
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const answer = await rl.question(`Delete stack ${opts.stack} and release its servers? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          out('not deleted\n');
+          return;
+        }
+      }
+      await withConn(cmd, async (conn, orch) => {
+        const uc = conn.client(UndercloudClient);
+        const { lastEventId } = await call(conn, uc.status, uc, {});
+        const s = await call(conn, orch.deleteStack, orch, { name: opts.stack });
+        const final = opts.wait ? await followStack(conn, s.id, { afterId: lastEventId, quiet: g.format !== 'table' }) : s;
+        out(renderData(stackView(final), g.format, () => `${final.name} ${final.action}_${final.status}\n`));
+        if (final.status === 'FAILED') process.exitCode = EXIT.error;
+      });
+    });
+
+  const stack = program.command('stack').description('stack details: events, outputs, resources; cancel');
+
+  stack
+    .command('events')
+    .description('the events of a stack (every resource transition)')
+    .option(...STACK_OPT)
+    .option('--after <id>', 'only events after this id', '0')
+    .option('--limit <n>', 'at most this many', '1000')
+    .action(async (opts: { stack: string; after: string; limit: string }, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        const res = await call(conn, orch.listStackEvents, orch, { name: opts.stack, afterId: Number(opts.after), limit: Number(opts.limit) });
+        const view = (e: Event) => ({ id: e.id, timestamp: e.timestamp, kind: e.kind, severity: e.severity, message: e.message, data: JSON.parse(e.dataJson || '{}') as unknown });
+        out(renderData(res.events.map(view), g.format, () => renderTable(res.events, [
+          { header: 'ID', get: (e) => e.id },
+          { header: 'Time', get: (e) => e.timestamp },
+          { header: 'Event', get: (e) => e.message },
+        ])));
+      });
+    });
+
+  stack
+    .command('outputs')
+    .description('the outputs of a stack (json: a map of output name to value)')
+    .option(...STACK_OPT)
+    .action(async (opts: { stack: string }, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        const outputs = JSON.parse((await call(conn, orch.getOutputs, orch, { name: opts.stack })).outputsJson || '{}') as Record<string, unknown>;
+        out(renderData(outputs, g.format, () => renderTable(Object.entries(outputs), [
+          { header: 'Output', get: ([k]) => k },
+          { header: 'Value', get: ([, v]) => v },
+        ])));
+      });
+    });
+
+  stack
+    .command('resources')
+    .description('the resources of a stack and their states')
+    .option(...STACK_OPT)
+    .option('--nested', 'include resources of nested stacks', false)
+    .action(async (opts: { stack: string; nested: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        const res = await call(conn, orch.listResources, orch, { name: opts.stack, nested: opts.nested });
+        const view = (r: Resource) => ({ stack: r.stackName, name: r.name, type: r.type, state: `${r.action}_${r.status}`, reason: r.statusReason, physical_id: r.physicalId });
+        out(renderData(res.resources.map(view), g.format, () => renderTable(res.resources.map(view), [
+          { header: 'Stack', get: (r) => r.stack },
+          { header: 'Resource', get: (r) => r.name },
+          { header: 'Type', get: (r) => r.type },
+          { header: 'State', get: (r) => r.state },
+          { header: 'Physical ID', get: (r) => r.physical_id },
+        ])));
+      });
+    });
+
+  stack
+    .command('cancel')
+    .description('stop the action in progress (resources in flight and the stack end FAILED)')
+    .option(...STACK_OPT)
+    .action(async (opts: { stack: string }, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        const res = await call(conn, orch.cancelStack, orch, { name: opts.stack });
+        out(renderData(res, g.format, () => (res.cancelled ? `cancelling ${opts.stack}\n` : `nothing in progress on ${opts.stack}\n`)));
+      });
+    });
+}

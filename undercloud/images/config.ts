@@ -1,0 +1,19 @@
+/** The [images] section of undercloud.conf: where registered images are kept. */
+import { defineSection } from '../daemon/config-sections.js';
+
+export interface ImagesConfig {
+  /** Folder of registered image files; undefined = `<state_dir>/images`. */
+  dir: string | undefined;
+}
+
+export const imagesSection = defineSection<ImagesConfig>({
+  name: 'images',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      dir: { type: 'string', minLength: 1, description: 'Folder of registered images (default: <state_dir>/images).' },
+    },
+  },
+  compile: (raw, resolvePath) => ({ dir: raw.dir === undefined ? undefined : resolvePath(String(raw.dir)) }),
+});

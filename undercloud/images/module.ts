@@ -1,0 +1,23 @@
+/** The images domain as a daemon module: opens the image store on start and serves undercloud.v1.Images. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { setup as setupImagesService } from '../api/images-service.js';
+import { sectionOf } from '../daemon/config.js';
+import type { DomainModule } from '../daemon/modules.js';
+import { imagesSection } from './config.js';
+import { ImageStore } from './image-store.js';
+
+export function imagesModule(): DomainModule {
+  let images: ImageStore | undefined;
+  return {
+    name: 'images',
+    start(ctx) {
+      const dir = sectionOf(ctx.config, imagesSection)?.dir ?? path.join(ctx.config.stateDir, 'images');
+      mkdirSync(dir, { recursive: true });
+      images = new ImageStore(ctx.store, dir, ctx.bus);
+    },
+    registerServices(server, ctx) {
+      if (images) setupImagesService(server, ctx, images);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** Errors of the stack engine, each with a stable code. */
+import { ConflictError, InvalidError, NotFoundError, UndercloudError } from '../../errors.js';
+
+/** No root stack has that name or id. */
+export class StackNotFoundError extends NotFoundError {
+  constructor(name: string) {
+    super('STACK_NOT_FOUND', `stack ${name} not found`);
+  }
+}
+
+/** CreateStack with a name that a stack already has. */
+export class StackExistsError extends ConflictError {
+  constructor(name: string) {
+    super('STACK_EXISTS', `stack ${name} already exists; use update`);
+  }
+}
+
+/** An update or delete while another action on the stack is in progress. */
+export class StackBusyError extends ConflictError {
+  constructor(name: string, state: string) {
+    super('STACK_IN_PROGRESS', `stack ${name} is ${state}; wait for it to finish or cancel it`);
+  }
+}
+
+/** A resource's properties cannot be resolved (a function refers to something that has no value). */
+export class UnresolvedPropertiesError extends InvalidError {
+  constructor(resource: string) {
+    super('RESOURCE_PROPERTIES_UNRESOLVED', `resource ${resource}: its properties could not be resolved (a get_attr or get_resource has no value)`);
+  }
+}
+
+/** Nested stacks went deeper than max_nested_stack_depth. */
+export class NestingTooDeepError extends InvalidError {
+  constructor(stack: string, max: number) {
+    super('STACK_NESTING_TOO_DEEP', `stack ${stack}: nested stacks are deeper than the maximum of ${max}`);
+  }
+}
+
+/** A resource or stack action did not finish in time. */
+export class ActionTimeoutError extends UndercloudError {
+  constructor(what: string, seconds: number) {
+    super('TIMEOUT', `${what} timed out after ${seconds} s`);
+  }
+}
+
+/** The operator cancelled the action. */
+export class ActionCancelledError extends UndercloudError {
+  constructor(what: string) {
+    super('CANCELLED', `${what} cancelled`);
+  }
+}

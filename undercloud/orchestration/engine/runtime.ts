@@ -1,0 +1,130 @@
+/**
+ * A stack in memory while the engine works on it: its parsed definition, parameter values, conditions, the
+ * stored resource records, and the ResolveContext the template side resolves snippets against. Built from
+ * a stored stack row; dropped when the traversal ends (nested stacks are loaded one at a time, so a tree of
+ * thousands of resources never sits in memory at once).
+ */
+import type { Json, ResolveContext, ResourceDef, StackDefinition, TemplateBundle } from '../template/types.js';
+import type { ResourceRecord, StackRecord } from '../../store/stacks.js';
+import type { AnyPlugin, ResourceSnapshot } from '../resources/types.js';
+import { resourcePlugins, templateResourcePlugin } from '../resources/index.js';
+import { dig } from '../resources/common.js';
+import { conditionsOf, dependenciesOf, loadTemplate, resolveCond } from './templates.js';
+import { InvalidError } from '../../errors.js';
+
+export const PROJECT_ID = 'undercloud';
+
+export interface Facade {
+  metadata?: Json;
+  deletion_policy?: Json;
+  update_policy?: Json;
+}
+
+export interface StackRuntime {
+  record: StackRecord;
+  bundle: TemplateBundle;
+  def: StackDefinition;
+  params: Record<string, Json>;
+  conditions: Record<string, boolean>;
+  records: Map<string, ResourceRecord>;
+  depth: number;
+  facade: Facade;
+  ctx: ResolveContext;
+  /** Resources whose condition holds, in template order. */
+  active: string[];
+  activeSet: Set<string>;
+  /** The uploaded bundle of the root stack (nested stacks add their generated files to it). */
+  rootBundle: TemplateBundle;
+}
+
+const providerPlugins = new Map<string, AnyPlugin>();
+
+/** The plugin for a resource definition: a provider template, or a registered type. */
+export function pluginForDef(def: Pick<ResourceDef, 'type' | 'resolvedType' | 'providerTemplate'>): AnyPlugin {
+  if (def.providerTemplate) {
+    let p = providerPlugins.get(def.type);
+    if (!p) providerPlugins.set(def.type, (p = templateResourcePlugin(def.type)));
+    return p;
+  }
+  const p = resourcePlugins.get(def.resolvedType);
+  if (!p) throw new InvalidError('RESOURCE_TYPE_UNKNOWN', `unknown resource type ${def.resolvedType}`);
+  return p;
+}
+
+/** The plugin of a stored record (for delete, where the template may be gone). Nested records are handled by the engine. */
+export function pluginForRecord(r: ResourceRecord): AnyPlugin | undefined {
+  return resourcePlugins.get(r.type);
+}
+
+export function snapshotOf(r: ResourceRecord): ResourceSnapshot {
+  return { name: r.name, type: r.type, refId: r.refId, handle: r.handle, attributes: r.attributes, properties: r.properties };
+}
+
+/** Attribute names that are bookkeeping, not attributes (member attributes of groups). */
+const HIDDEN_ATTRIBUTES = new Set(['members', 'member_order']);
+
+export function buildRuntime(record: StackRecord, rootBundle: TemplateBundle, records: ResourceRecord[], depth: number, facade: Facade = {}, maxDepth?: number): StackRuntime {
+  const files = Object.keys(record.template.files).length === 0 ? rootBundle.files : { ...rootBundle.files, ...record.template.files };
+  const bundle: TemplateBundle = { ...rootBundle, files, rootTemplate: record.template.templateFile };
+  const loaded = loadTemplate(bundle, { templateFile: record.template.templateFile, parameters: record.template.parameters, depth, maxDepth });
+  const def = loaded.definition;
+  const params = loaded.parameterValues;
+  const env = { stackName: record.name, stackId: record.id, projectId: PROJECT_ID };
+  const conditions = conditionsOf(def, params, env);
+  const byName = new Map(records.map((r) => [r.name, r]));
+  const rt = { record, bundle, rootBundle, def, params, conditions, records: byName, depth, facade } as StackRuntime;
+  rt.ctx = resolveContextFor(rt);
+  rt.active = Object.values(def.resources)
+    .filter((r) => r.condition === undefined || resolveCond(r.condition, rt.ctx) === true)
+    .map((r) => r.name);
+  rt.activeSet = new Set(rt.active);
+  return rt;
+}
+
+function resolveContextFor(rt: StackRuntime): ResolveContext {
+  return {
+    getParam: (name) => {
+      if (name === 'OS::stack_name') return rt.record.name;
+      if (name === 'OS::stack_id') return rt.record.id;
+      if (name === 'OS::project_id') return PROJECT_ID;
+      return rt.params[name];
+    },
+    getResourceRef: (name) => {
+      const r = rt.records.get(name);
+      return r && r.status === 'COMPLETE' && r.action !== 'DELETE' ? (r.refId ?? `${rt.record.name}-${name}`) : undefined;
+    },
+    getAttr: (name, attr, path) => attributeOf(rt, name, attr, path),
+    condition: (name) => rt.conditions[name] ?? false,
+    resourceFacade: (section) => rt.facade[section],
+    stackName: rt.record.name,
+    stackId: rt.record.id,
+    projectId: PROJECT_ID,
+  };
+}
+
+function attributeOf(rt: StackRuntime, name: string, attr: string | undefined, path: Json[]): Json | undefined {
+  const r = rt.records.get(name);
+  if (!r || r.status !== 'COMPLETE' || r.action === 'DELETE') return undefined;
+  const def = rt.def.resources[name];
+  const plugin = def ? pluginForDef(def) : pluginForRecord(r);
+  const snap = snapshotOf(r);
+  if (attr === undefined) {
+    const all: Record<string, Json> = {};
+    for (const k of new Set([...Object.keys(plugin?.attributes ?? {}), ...Object.keys(r.attributes)])) {
+      if (HIDDEN_ATTRIBUTES.has(k) || k.includes('.')) continue;
+      const v = plugin?.getAttribute ? plugin.getAttribute(snap, k, []) : r.attributes[k];
+      all[k] = v ?? null;
+    }
+    return dig(all, path);
+  }
+  if (plugin?.getAttribute) return plugin.getAttribute(snap, attr, path);
+  return dig(r.attributes[attr], path);
+}
+
+/** What a resource requires: get_resource/get_attr in its properties and metadata, and depends_on; active resources only. */
+export function requirementsOf(rt: StackRuntime, name: string): string[] {
+  const def = rt.def.resources[name]!;
+  const deps = new Set<string>([...dependenciesOf(def.properties), ...dependenciesOf(def.metadata), ...def.dependsOn]);
+  deps.delete(name);
+  return [...deps].filter((d) => rt.activeSet.has(d));
+}

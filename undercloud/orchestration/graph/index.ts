@@ -1,0 +1,2 @@
+export { Graph } from './graph.js';
+export { CircularDependencyError } from './errors.js';

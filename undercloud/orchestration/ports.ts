@@ -1,0 +1,70 @@
+/**
+ * The only doors from orchestration to the rest of the undercloud. Resource plugins reach bare metal and
+ * node agents through these interfaces (given in their context), never by importing baremetal/ or agents/.
+ * Each port splits "start" from "is it done" (Heat's handle_create/check_create_complete), so the engine
+ * can save the handle before it polls and a restarted daemon goes back to polling instead of starting over.
+ */
+import type { Json } from './template/types.js';
+
+export interface ServerRequest {
+  /** Stable name of the server resource (stack/resource path), used to make allocation idempotent. */
+  key: string;
+  hostname: string;
+  /** Node profile to match (capabilities profile:X), e.g. 'control', 'compute'. */
+  profile?: string;
+  /** Further capabilities the node must have (key -> value). */
+  capabilities: Record<string, string>;
+  image?: string;
+  /** Written to the node (config drive / metadata): what the node agent needs to dial back. */
+  metadata: Record<string, Json>;
+}
+
+export type ServerPhase = 'deploying' | 'active' | 'error';
+
+export interface ServerStatus {
+  phase: ServerPhase;
+  /** Set when `error`: why the deploy failed. */
+  error?: string;
+  /** Set when `active`. */
+  nodeId?: string;
+  /** Network name -> addresses ('ctlplane' -> ['192.0.2.10']). */
+  networks?: Record<string, string[]>;
+}
+
+/** Bare-metal provisioning as the server resource sees it. Implemented by the bare-metal service, and by a fake. */
+export interface ServerPort {
+  readonly name: string;
+  /** Allocates an available node that matches and starts deploying it. Idempotent for the same `key`. Returns the server id. */
+  allocate(req: ServerRequest, signal: AbortSignal): Promise<string>;
+  status(serverId: string, signal: AbortSignal): Promise<ServerStatus>;
+  /** Undeploys the node and returns it to the pool; a server that does not exist is already released. */
+  release(serverId: string, signal: AbortSignal): Promise<void>;
+}
+
+export interface DeploymentRequest {
+  /** Unique per deployment action; the agent hub persists steps under it, so dispatching twice is harmless. */
+  id: string;
+  serverId: string;
+  /** CREATE, UPDATE or DELETE. */
+  action: string;
+  /** The software config: group (script, ansible, puppet, Heat::Ungrouped...), config body, options, declared outputs. */
+  config: { group: string; config: Json; options: Record<string, Json>; outputs: string[] };
+  /** input_values plus the derived deploy_* inputs. */
+  inputs: Record<string, Json>;
+}
+
+export interface DeploymentResult {
+  statusCode: number;
+  stdout: string;
+  stderr: string;
+  /** Declared outputs the config produced. */
+  outputs: Record<string, Json>;
+}
+
+/** Node agents as deployments see them. Implemented by the agent hub, and by a fake. */
+export interface AgentPort {
+  readonly name: string;
+  dispatch(req: DeploymentRequest, signal: AbortSignal): Promise<void>;
+  /** The result of a dispatched deployment; undefined while it runs. */
+  result(id: string, signal: AbortSignal): Promise<DeploymentResult | undefined>;
+}

@@ -1,0 +1,51 @@
+/**
+ * A ServerPort that "provisions" instantly (or after `deployMs`), for tests, benchmarks and `server_driver =
+ * fake` until the bare-metal service lands. Allocation is idempotent per key, like the real one must be.
+ * A profile listed in `failProfiles` ends in `error`, to exercise failures.
+ */
+import type { ServerPort, ServerRequest, ServerStatus } from '../../ports.js';
+
+export interface FakeServersOptions {
+  deployMs?: number;
+  failProfiles?: string[];
+}
+
+interface FakeServer { id: string; req: ServerRequest; readyAt: number; nodeId: string; ip: string }
+
+export class FakeServers implements ServerPort {
+  readonly name = 'fake';
+  readonly servers = new Map<string, FakeServer>();
+  private readonly byKey = new Map<string, string>();
+  private next = 1;
+  released = 0;
+
+  constructor(private readonly options: FakeServersOptions = {}) {}
+
+  async allocate(req: ServerRequest): Promise<string> {
+    const have = this.byKey.get(req.key);
+    if (have && this.servers.has(have)) return have;
+    const n = this.next++;
+    const id = `fake-server-${n}-${req.hostname}`;
+    const ip = `192.0.2.${(n % 250) + 1}`;
+    this.servers.set(id, { id, req, readyAt: Date.now() + (this.options.deployMs ?? 0), nodeId: `fake-node-${n}`, ip });
+    this.byKey.set(req.key, id);
+    return id;
+  }
+
+  async status(serverId: string): Promise<ServerStatus> {
+    const s = this.servers.get(serverId);
+    if (!s) return { phase: 'error', error: `no such server ${serverId}` };
+    if (s.req.profile && this.options.failProfiles?.includes(s.req.profile)) return { phase: 'error', error: `no available node matches profile ${s.req.profile}` };
+    if (Date.now() < s.readyAt) return { phase: 'deploying' };
+    return { phase: 'active', nodeId: s.nodeId, networks: { ctlplane: [s.ip] } };
+  }
+
+  async release(serverId: string): Promise<void> {
+    if (this.servers.delete(serverId)) this.released++;
+    for (const [k, v] of this.byKey) if (v === serverId) this.byKey.delete(k);
+  }
+
+  get count(): number {
+    return this.servers.size;
+  }
+}

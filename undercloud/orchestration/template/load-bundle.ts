@@ -1,0 +1,129 @@
+/**
+ * The client side of get_file and provider templates (python-heatclient's template_utils): read the root
+ * template, the environments, the roles file, every template the registry or a `type:` path names and
+ * every get_file target, recursively, into a TemplateBundle. Everything must lie inside the template tree;
+ * an escaping or missing reference is an error at its position.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { TemplateError, TemplateErrors } from '../errors.js';
+import { isTemplatePath, resolveRef } from './paths.js';
+import type { Snippet, SourcePos, TemplateBundle } from './types.js';
+import { parseYaml } from './yaml-source.js';
+
+export interface LoadBundleOptions {
+  /** Environment files (-e), in order; relative to the current directory. */
+  environments?: string[];
+  /** roles_data.yaml (-r); undefined = DIR/roles_data.yaml when present; false = none (plain HOT stack). */
+  rolesData?: string | false;
+  /** Root template name inside the dir (default overcloud.yaml). */
+  rootTemplate?: string;
+  /**
+   * Prepend DIR/overcloud-resource-registry.yaml when present (as tripleoclient always passes THT's
+   * resource registry). Default true.
+   */
+  defaultRegistry?: boolean;
+}
+
+export const DEFAULT_REGISTRY = 'overcloud-resource-registry.yaml';
+
+export async function loadBundle(templateDir: string, opts: LoadBundleOptions = {}): Promise<TemplateBundle> {
+  const rootDir = path.resolve(templateDir);
+  const rootTemplate = opts.rootTemplate ?? 'overcloud.yaml';
+  const bundle: TemplateBundle = { rootTemplate, files: {}, environments: [], rootDir };
+  const errors: TemplateError[] = [];
+  const keyOf = (p: string): string => {
+    const abs = path.resolve(p);
+    const rel = path.relative(rootDir, abs);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? abs.split(path.sep).join('/') : rel.split(path.sep).join('/');
+  };
+  const absOf = (key: string): string => (key.startsWith('/') ? key : path.join(rootDir, key));
+  const read = async (key: string, from: SourcePos | undefined): Promise<string | undefined> => {
+    if (bundle.files[key] !== undefined) return bundle.files[key];
+    try {
+      const text = await readFile(absOf(key), 'utf8');
+      bundle.files[key] = text;
+      return text;
+    } catch (err) {
+      errors.push(new TemplateError('FILE_MISSING', from ?? { file: key, line: 1, col: 1 }, [], `cannot read "${key}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+      return undefined;
+    }
+  };
+
+  const visited = new Set<string>();
+  const scanTemplate = async (key: string, from: SourcePos | undefined): Promise<void> => {
+    if (visited.has(key)) return;
+    visited.add(key);
+    const text = await read(key, from);
+    if (text === undefined) return;
+    const parsed = parseYaml(key, text);
+    if (parsed.root === undefined) return; // parseStack reports the syntax error
+    const refs: { ref: string; pos: SourcePos; kind: 'file' | 'template' }[] = [];
+    collectRefs(parsed.root, refs, false);
+    for (const r of refs) {
+      const res = resolveRef(bundle, key, r.ref);
+      if (!res.ok) {
+        errors.push(new TemplateError('FILE_OUTSIDE_TREE', r.pos, [], res.reason));
+        continue;
+      }
+      if (r.kind === 'template') await scanTemplate(res.key, r.pos);
+      else await read(res.key, r.pos);
+    }
+  };
+
+  const envs = [...(opts.environments ?? [])];
+  if (opts.defaultRegistry !== false && existsSync(path.join(rootDir, DEFAULT_REGISTRY))) envs.unshift(path.join(rootDir, DEFAULT_REGISTRY));
+  await scanTemplate(rootTemplate, undefined);
+  for (const env of envs) {
+    const key = keyOf(env);
+    bundle.environments.push(key);
+    const text = await read(key, undefined);
+    if (text === undefined) continue;
+    const parsed = parseYaml(key, text);
+    if (parsed.root?.kind !== 'map') continue;
+    const registry = parsed.root.entries.find((e) => e.key === 'resource_registry')?.value;
+    if (registry?.kind !== 'map') continue;
+    const targets: { ref: string; pos: SourcePos }[] = [];
+    for (const e of registry.entries) {
+      if (e.key === 'resources' && e.value.kind === 'map') {
+        for (const r of e.value.entries) {
+          if (r.value.kind !== 'map') continue;
+          for (const m of r.value.entries) if (m.value.kind === 'literal' && typeof m.value.value === 'string' && isTemplatePath(m.value.value)) targets.push({ ref: m.value.value, pos: m.value.pos });
+        }
+      } else if (e.value.kind === 'literal' && typeof e.value.value === 'string' && isTemplatePath(e.value.value)) targets.push({ ref: e.value.value, pos: e.value.pos });
+    }
+    for (const t of targets) {
+      const res = resolveRef(bundle, key, t.ref);
+      if (!res.ok) errors.push(new TemplateError('FILE_OUTSIDE_TREE', t.pos, [], res.reason));
+      else await scanTemplate(res.key, t.pos);
+    }
+  }
+  const roles = opts.rolesData === undefined ? (existsSync(path.join(rootDir, 'roles_data.yaml')) ? 'roles_data.yaml' : undefined) : opts.rolesData === false ? undefined : keyOf(opts.rolesData);
+  if (roles !== undefined) {
+    if ((await read(roles, undefined)) !== undefined) bundle.rolesData = roles;
+  }
+  if (errors.length > 0) throw new TemplateErrors(errors);
+  return bundle;
+}
+
+/** get_file targets and template-path resource types in a template's raw tree. */
+function collectRefs(s: Snippet, out: { ref: string; pos: SourcePos; kind: 'file' | 'template' }[], inResources: boolean): void {
+  if (s.kind === 'list') s.items.forEach((i) => collectRefs(i, out, false));
+  if (s.kind !== 'map') return;
+  if (s.entries.length === 1 && s.entries[0]?.key === 'get_file') {
+    const v = s.entries[0].value;
+    if (v.kind === 'literal' && typeof v.value === 'string') out.push({ ref: v.value, pos: v.pos, kind: 'file' });
+    return;
+  }
+  const typeRef = (m: Snippet): void => {
+    const type = m.kind === 'map' ? m.entries.find((x) => x.key === 'type')?.value : undefined;
+    if (type?.kind === 'literal' && typeof type.value === 'string' && isTemplatePath(type.value)) out.push({ ref: type.value, pos: type.pos, kind: 'template' });
+  };
+  for (const e of s.entries) {
+    if (inResources) typeRef(e.value);
+    // ResourceGroup's member definition names its type the same way.
+    if (e.key === 'resource_def') typeRef(e.value);
+    collectRefs(e.value, out, e.key === 'resources');
+  }
+}

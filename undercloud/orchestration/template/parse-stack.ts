@@ -1,0 +1,283 @@
+/**
+ * parseStack: a bundle (root or one nested template) -> validated StackDefinition + parameter values.
+ * Order: size and depth limits, YAML with positions, ajv structure, version, environments (in -e order,
+ * with roles rendered first as the lowest layer), definition with functions recognised, semantic
+ * validation, parameter values (coerced, constrained). Every error is collected and thrown at once.
+ */
+import { mergeEnvironments } from '../environment/merge-environments.js';
+import { parseEnvironment } from '../environment/parse-environment.js';
+import type { MergedEnvironment } from '../environment/types.js';
+import { TemplateError, TemplateErrors } from '../errors.js';
+import type { TemplateErrorCode, TemplateWarning } from '../errors.js';
+import { renderRoles } from '../roles/render-roles.js';
+import { buildDefinition, parameterTypeOf } from './build-definition.js';
+import { computeParameterValues } from './parameter-values.js';
+import { rawToJson } from './resolve.js';
+import { checkStructure } from './schema.js';
+import type { Json, MapSnippet, ParameterType, Snippet, SourcePos, StackDefinition, TemplateBundle } from './types.js';
+import { validateDefinition } from './validate.js';
+import { parseVersion, versionNames } from './versions.js';
+import { parseYaml } from './yaml-source.js';
+
+export interface ParseStackOptions {
+  /** A nested template of the bundle (provider template, ResourceGroup member); default the root. */
+  templateFile?: string;
+  /** Values from the caller: the parent resource's properties for a nested stack, -P values for the root. */
+  parameters?: Record<string, Json>;
+  /** Nesting depth of this template (root = 0). */
+  depth?: number;
+  /** Where errors about the caller's values point (the parent resource), for nested stacks. */
+  parentPos?: SourcePos;
+  /** The plugin registry's answer; unknown types are reported with their position when given. */
+  isKnownType?: (type: string) => boolean;
+  /** Attribute names of a resource type, when known (get_attr checks them). */
+  attributeNames?: (type: string) => readonly string[] | undefined;
+  /** Heat's max_nested_stack_depth (TripleO's ephemeral Heat uses 10). */
+  maxDepth?: number;
+  /** Heat's max_template_size in bytes. */
+  maxTemplateSize?: number;
+}
+
+export interface ParsedStack {
+  definition: StackDefinition;
+  parameterValues: Record<string, Json>;
+  warnings: TemplateWarning[];
+  /** The merged environment (registry, hooks, encrypted parameter names) the definition was built with. */
+  environment: MergedEnvironment;
+}
+
+const DEFAULT_MAX_DEPTH = 10;
+const DEFAULT_MAX_SIZE = 524288;
+
+interface Collector {
+  errors: TemplateError[];
+  warnings: TemplateWarning[];
+  error(code: TemplateErrorCode, pos: SourcePos, path: string[], detail: string): void;
+}
+
+function collector(): Collector {
+  const c: Collector = {
+    errors: [],
+    warnings: [],
+    error(code, pos, path, detail) {
+      c.errors.push(new TemplateError(code, pos, path, detail));
+    },
+  };
+  return c;
+}
+
+interface BundleCache {
+  env?: { env: MergedEnvironment; errors: TemplateError[] };
+  raw: Map<string, { root: Snippet | undefined; errors: TemplateError[] }>;
+  built: Map<string, { definition: StackDefinition; root: MapSnippet; errors: TemplateError[]; warnings: TemplateWarning[]; key: unknown[] }>;
+}
+const caches = new WeakMap<TemplateBundle, BundleCache>();
+
+function cacheOf(bundle: TemplateBundle): BundleCache {
+  let c = caches.get(bundle);
+  if (c === undefined) {
+    c = { raw: new Map(), built: new Map() };
+    caches.set(bundle, c);
+  }
+  return c;
+}
+
+function rawOf(bundle: TemplateBundle, file: string): { root: Snippet | undefined; errors: TemplateError[] } {
+  const cache = cacheOf(bundle);
+  let r = cache.raw.get(file);
+  if (r === undefined) {
+    r = parseYaml(file, bundle.files[file] ?? '');
+    cache.raw.set(file, r);
+  }
+  return r;
+}
+
+function top(file: string): SourcePos {
+  return { file, line: 1, col: 1 };
+}
+
+/** The root template with roles_data rendered into it (template-defined names win). */
+function withRoles(root: MapSnippet, rendered: ReturnType<typeof renderRoles> | undefined): MapSnippet {
+  if (rendered === undefined) return root;
+  const merge = (key: string, add: MapSnippet['entries']): MapSnippet['entries'][number] => {
+    const existing = root.entries.find((e) => e.key === key);
+    const cur = existing?.value.kind === 'map' ? existing.value.entries : [];
+    const names = new Set(cur.map((e) => e.key));
+    const value: MapSnippet = { kind: 'map', entries: [...cur, ...add.filter((e) => !names.has(e.key))], pos: existing?.value.pos ?? root.pos };
+    return { key, keyPos: existing?.keyPos ?? root.pos, value };
+  };
+  const others = root.entries.filter((e) => e.key !== 'parameters' && e.key !== 'resources');
+  return { kind: 'map', entries: [...others, merge('parameters', rendered.parameters), merge('resources', rendered.resources)], pos: root.pos };
+}
+
+function environmentOf(bundle: TemplateBundle, paramTypes: (n: string) => ParameterType | undefined, roles: ReturnType<typeof renderRoles> | undefined): { env: MergedEnvironment; errors: TemplateError[] } {
+  const cache = cacheOf(bundle);
+  if (cache.env) return cache.env;
+  const c = collector();
+  const files = [];
+  if (roles && roles.registry.length > 0) {
+    const file = bundle.rolesData ?? 'roles_data.yaml';
+    files.push({
+      file,
+      parameters: new Map(),
+      parameterDefaults: new Map(),
+      registry: new Map(roles.registry.map((r) => [r.type, { kind: 'type' as const, target: r.target, pos: r.pos }])),
+      resources: new Map(),
+      strategies: new Map(),
+      defaultStrategy: 'overwrite' as const,
+      encryptedParamNames: [],
+    });
+  }
+  for (const name of bundle.environments) {
+    if (bundle.files[name] === undefined) {
+      c.error('FILE_MISSING', top(name), [], `the environment file "${name}" is not in the bundle`);
+      continue;
+    }
+    const raw = rawOf(bundle, name);
+    c.errors.push(...raw.errors);
+    if (raw.root) files.push(parseEnvironment(name, raw.root, bundle, c.error));
+  }
+  const env = mergeEnvironments(files, paramTypes, c.error);
+  cache.env = { env, errors: c.errors };
+  return cache.env;
+}
+
+export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {}): ParsedStack {
+  const file = opts.templateFile ?? bundle.rootTemplate;
+  const depth = opts.depth ?? 0;
+  const isRoot = depth === 0 && file === bundle.rootTemplate;
+  const c = collector();
+  const fail = (): never => {
+    throw new TemplateErrors(c.errors);
+  };
+  const text = bundle.files[file];
+  if (text === undefined) {
+    c.error('FILE_MISSING', opts.parentPos ?? top(file), [], `the template "${file}" is not in the bundle`);
+    fail();
+  }
+  const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (depth > maxDepth) c.error('NESTING_TOO_DEEP', opts.parentPos ?? top(file), [], `templates nested deeper than ${maxDepth} levels (max_nested_stack_depth)`);
+  const maxSize = opts.maxTemplateSize ?? DEFAULT_MAX_SIZE;
+  const size = Buffer.byteLength(text ?? '', 'utf8');
+  if (size > maxSize) c.error('TEMPLATE_TOO_LARGE', top(file), [], `the template is ${size} bytes, more than max_template_size ${maxSize}`);
+  if (c.errors.length > 0) fail();
+
+  const raw = rawOf(bundle, file);
+  c.errors.push(...raw.errors);
+  if (raw.root === undefined) fail();
+  let root = raw.root as Snippet;
+  if (root.kind !== 'map') {
+    c.error('TEMPLATE_STRUCTURE', root.pos, [], 'a template must be a map of sections');
+    fail();
+  }
+
+  // Roles render into the root template only.
+  let roles: ReturnType<typeof renderRoles> | undefined;
+  if (isRoot && bundle.rolesData !== undefined) {
+    const rolesText = bundle.files[bundle.rolesData];
+    if (rolesText === undefined) c.error('FILE_MISSING', top(bundle.rolesData), [], `the roles file "${bundle.rolesData}" is not in the bundle`);
+    else {
+      roles = renderRoles(rolesText, bundle.rolesData);
+      c.errors.push(...roles.errors);
+      root = withRoles(root as MapSnippet, roles);
+    }
+  }
+  const mapRoot = root as MapSnippet;
+
+  // Structure (ajv) on the plain-data view.
+  for (const e of checkStructure(rawToJson(mapRoot))) {
+    const path = e.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const extra = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty?: string }).additionalProperty) : undefined;
+    const node = locate(mapRoot, extra !== undefined ? [...path, extra] : path);
+    const what = extra !== undefined ? `unknown key "${extra}"` : e.keyword === 'anyOf' ? 'has an invalid shape or type' : e.keyword === 'enum' ? `must be one of ${JSON.stringify((e.params as { allowedValues?: unknown[] }).allowedValues)}` : (e.message ?? 'is invalid');
+    c.error('TEMPLATE_STRUCTURE', node.pos, extra !== undefined ? [...path, extra] : path, `${path.length > 0 ? path[path.length - 1] + ': ' : ''}${what}`);
+  }
+
+  const versionNode = mapRoot.entries.find((e) => e.key === 'heat_template_version');
+  const version = parseVersion(versionNode?.value.kind === 'literal' ? versionNode.value.value : undefined);
+  if (versionNode !== undefined && version === undefined) {
+    c.error('TEMPLATE_VERSION', versionNode.value.pos, ['heat_template_version'], `unknown heat_template_version ${JSON.stringify(rawToJson(versionNode.value))} (one of ${versionNames().join(', ')})`);
+  }
+  if (version === undefined) fail();
+
+  const rootTypes = rootParamTypes(bundle, roles);
+  const envResult = environmentOf(bundle, rootTypes, isRoot ? roles : rootRoles(bundle));
+  c.errors.push(...envResult.errors);
+  const env = envResult.env;
+
+  const cache = cacheOf(bundle);
+  const key = [opts.isKnownType, opts.attributeNames, isRoot];
+  let built = cache.built.get(file);
+  if (built === undefined || built.key.some((k, i) => k !== key[i])) {
+    const bc = collector();
+    const definition = buildDefinition({ file, version: version as string, root: mapRoot, bundle, env, ...(opts.isKnownType ? { isKnownType: opts.isKnownType } : {}), warn: (w) => bc.warnings.push(w), error: bc.error });
+    validateDefinition(
+      definition,
+      {
+        version: version as string,
+        attributeNames: (r) => {
+          const res = definition.resources[r];
+          return res && res.providerTemplate === undefined ? opts.attributeNames?.(res.resolvedType) : undefined;
+        },
+      },
+      bc.error,
+    );
+    built = { definition, root: mapRoot, errors: bc.errors, warnings: bc.warnings, key };
+    cache.built.set(file, built);
+  }
+  c.errors.push(...built.errors);
+  c.warnings.push(...built.warnings);
+
+  const parameterValues = computeParameterValues({
+    definition: built.definition,
+    root: built.root,
+    env,
+    isRoot,
+    supplied: opts.parameters ?? {},
+    ...(opts.parentPos ? { parentPos: opts.parentPos } : {}),
+    error: c.error,
+  });
+  if (c.errors.length > 0) fail();
+  return { definition: built.definition, parameterValues, warnings: c.warnings, environment: env };
+}
+
+function rootRoles(bundle: TemplateBundle): ReturnType<typeof renderRoles> | undefined {
+  const text = bundle.rolesData !== undefined ? bundle.files[bundle.rolesData] : undefined;
+  return text !== undefined && bundle.rolesData !== undefined ? renderRoles(text, bundle.rolesData) : undefined;
+}
+
+/** Declared types of the root template's parameters (merge strategies need them), roles included. */
+function rootParamTypes(bundle: TemplateBundle, roles: ReturnType<typeof renderRoles> | undefined): (n: string) => ParameterType | undefined {
+  const raw = rawOf(bundle, bundle.rootTemplate).root;
+  const types = new Map<string, ParameterType>();
+  const params = raw?.kind === 'map' ? raw.entries.find((e) => e.key === 'parameters')?.value : undefined;
+  const add = (entries: MapSnippet['entries']): void => {
+    for (const e of entries) {
+      const t = e.value.kind === 'map' ? e.value.entries.find((x) => x.key === 'type')?.value : undefined;
+      const pt = parameterTypeOf(t ? rawToJson(t) : undefined);
+      if (pt && !types.has(e.key)) types.set(e.key, pt);
+    }
+  };
+  if (params?.kind === 'map') add(params.entries);
+  if (roles) add(roles.parameters);
+  return (n) => types.get(n);
+}
+
+/** The node at a structure error's path (the deepest that exists). */
+function locate(root: Snippet, path: string[]): Snippet | { pos: SourcePos } {
+  let cur: Snippet = root;
+  for (const seg of path) {
+    if (cur.kind === 'map') {
+      const e = cur.entries.find((x) => x.key === seg);
+      if (e === undefined) return cur;
+      // An unknown key points at the key itself.
+      if (seg === path[path.length - 1]) return e.value.kind === 'map' || e.value.kind === 'list' ? { pos: e.keyPos } : e.value;
+      cur = e.value;
+    } else if (cur.kind === 'list') {
+      const item = cur.items[Number(seg)];
+      if (item === undefined) return cur;
+      cur = item;
+    } else return cur;
+  }
+  return cur;
+}

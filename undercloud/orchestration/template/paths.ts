@@ -1,0 +1,27 @@
+/**
+ * References between files of a bundle (get_file, provider templates, registry targets) resolve relative
+ * to the referring file and must stay inside the template tree, as the Heat client confines them.
+ */
+import { posix } from 'node:path';
+import type { TemplateBundle } from './types.js';
+
+export type RefResult = { ok: true; key: string } | { ok: false; reason: string };
+
+export function resolveRef(bundle: Pick<TemplateBundle, 'rootDir'>, fromFile: string, ref: string): RefResult {
+  let r = ref.startsWith('file://') ? ref.slice('file://'.length) : ref;
+  if (/^[a-z]+:\/\//i.test(r)) return { ok: false, reason: `URL references are not supported (${ref}); put the file in the template tree` };
+  r = r.replace(/\\/g, '/');
+  const joined = r.startsWith('/') ? posix.normalize(r) : posix.normalize(posix.join(posix.dirname(fromFile), r));
+  if (joined.startsWith('/')) {
+    const root = bundle.rootDir?.replace(/\/+$/, '');
+    if (root !== undefined && joined.startsWith(root + '/')) return { ok: true, key: joined.slice(root.length + 1) };
+    return { ok: false, reason: `"${ref}" is outside the template tree` };
+  }
+  if (joined === '..' || joined.startsWith('../')) return { ok: false, reason: `"${ref}" is outside the template tree` };
+  return { ok: true, key: joined };
+}
+
+/** True when a registry target or resource type names a template file rather than a type. */
+export function isTemplatePath(s: string): boolean {
+  return /\.(ya?ml|template|json)$/i.test(s) || s.includes('/');
+}
