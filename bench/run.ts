@@ -5,6 +5,7 @@
 import type { Benchmark } from './types.js';
 
 const registry: Record<string, () => Promise<{ bench: Benchmark }>> = {
+  orchestration: () => import('./orchestration/index.js'),
   agents: () => import('./agents/agents.bench.js'),
   'disk-image-builder': () => import('./disk-image-builder/bench.js'),
   nbd: () => import('./nbd/bench.js'),

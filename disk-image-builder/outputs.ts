@@ -4,7 +4,7 @@
  * versions, layout, cache use and timings.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type RunOptions } from './exec.js';
 import type { ImageDefinition } from './image-definition.js';
@@ -42,6 +42,7 @@ export async function sha256File(file: string): Promise<string> {
 
 export async function describeOutput(file: string, format: ManifestOutput['format']): Promise<ManifestOutput> {
   const sha256 = await sha256File(file);
+  rmSync(`${file}.sha256`, { force: true });
   writeFileSync(`${file}.sha256`, `${sha256}  ${path.basename(file)}\n`);
   return { file: path.basename(file), format, size: statSync(file).size, sha256 };
 }
@@ -54,6 +55,8 @@ export async function writeOutputs(
   if (p.raw) {
     const base = path.join(p.outputDir, p.def.imagename);
     // qcow2 first, from the raw file still in the build folder; then move the raw file if asked for.
+    // Old products are unlinked first, never overwritten in place: the image store may hold hard links to them.
+    for (const ext of ['qcow2', 'raw', 'qcow2.sha256', 'raw.sha256']) rmSync(`${base}.${ext}`, { force: true });
     if (p.def.outputs.includes('qcow2')) {
       await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', p.raw, `${base}.qcow2`], opts);
       outputs.push(await describeOutput(`${base}.qcow2`, 'qcow2'));

@@ -4,7 +4,7 @@
  * the kernel unpacks into its rootfs and whose /init (from the deploy-ramdisk element) runs as PID 1.
  * No switch_root: the ramdisk lives in RAM, as ironic-python-agent ramdisks do.
  */
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PhaseFailedError } from './errors.js';
 import { run, type RunOptions } from './exec.js';
@@ -16,7 +16,9 @@ export async function packRamdisk(root: string, outputDir: string, name: string,
   if (!kernel) throw new PhaseFailedError('ramdisk', 'pack', `no kernel in ${boot}; add the kernel element`);
   const kernelOut = path.join(outputDir, `${name}.kernel`);
   const initrdOut = path.join(outputDir, `${name}.initramfs`);
+  // Unlink old products rather than overwrite them: the image store may hold hard links to them.
+  for (const f of [kernelOut, initrdOut]) rmSync(f, { force: true });
   copyFileSync(path.join(boot, kernel), kernelOut);
-  await run('bash', ['-c', 'set -o pipefail; cd "$0" && find . -path ./boot -prune -o -path "./proc/*" -prune -o -path "./sys/*" -prune -o -path "./dev/*" -prune -o -print0 | LC_ALL=C sort -z | cpio --null --quiet -o -H newc -R 0:0 | zstd -q -T0 -10 -f -o "$1"', root, initrdOut], opts);
+  await run('bash', ['-c', 'set -o pipefail; cd "$0" && find . -path ./boot -prune -o -path "./proc/*" -prune -o -path "./sys/*" -prune -o -path "./dev/*" -prune -o -print0 | LC_ALL=C sort -z | cpio --null --quiet -o -H newc -R 0:0 | zstd -q -T0 -3 -f -o "$1"', root, initrdOut], opts);
   return [await describeOutput(kernelOut, 'kernel'), await describeOutput(initrdOut, 'initramfs')];
 }

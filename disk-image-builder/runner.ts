@@ -163,7 +163,9 @@ export async function buildImage(def: ImageDefinition, options: BuildOptions): P
       const label = phase.name === 'root.d' ? `root.d (${cacheHit ? 'cached base' : 'bootstrap'})` : phase.name;
       await step(label, () => runOne(phase, scripts));
     }
-    const pkgList = await step('manifest (package list)', () => run('chroot', [targetRoot, 'dpkg-query', '-W', '-f', '${Package}\t${Version}\n'], { ...runOpts, capture: true }));
+    // A root without dpkg (a non-Debian operating-system element) simply has no package list.
+    const hasDpkg = existsSync(path.join(targetRoot, 'usr', 'bin', 'dpkg-query'));
+    const pkgList = await step('manifest (package list)', () => (hasDpkg ? run('chroot', [targetRoot, 'dpkg-query', '-W', '-f', '${Package}\t${Version}\n'], { ...runOpts, capture: true }) : Promise.resolve('')));
     if (def.ramdisk) {
       outputs = await step('ramdisk (pack initramfs)', () => packRamdisk(targetRoot, options.outputDir, def.imagename, runOpts));
     } else {
@@ -193,7 +195,7 @@ export async function buildImage(def: ImageDefinition, options: BuildOptions): P
     } catch (err) {
       failed ??= err;
     }
-    if (!options.keepBuildDir && !failed) rmSync(work, { recursive: true, force: true });
+    if (!options.keepBuildDir && !failed) await step('remove build folder', async () => rmSync(work, { recursive: true, force: true }));
     await new Promise<void>((r) => log.end(r));
   }
   if (failed) throw failed;

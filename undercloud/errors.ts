@@ -5,7 +5,16 @@
  * Conflict -> FAILED_PRECONDITION, NotFound -> NOT_FOUND. Specific errors extend a kind and live
  * beside their domain (orchestration/errors.ts, baremetal/errors.ts, ...).
  */
-import { status as GrpcStatus } from '@grpc/grpc-js';
+
+/**
+ * gRPC status codes (fixed by the gRPC spec). Spelled out here rather than imported from grpc-js so that
+ * every module that throws an error (and every unit test and CLI start) does not load the gRPC stack.
+ */
+export const GrpcStatus = {
+  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
+} as const;
 
 export type GrpcStatusCode = (typeof GrpcStatus)[keyof typeof GrpcStatus];
 

@@ -5,7 +5,7 @@
  * DIB_BENCH_SKIP_DIB=1 leaves diskimage-builder out (it needs loop devices with partition nodes).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildImage, DEFAULT_ELEMENTS_DIR, loadImageDefinitions } from '../../disk-image-builder/index.js';
@@ -19,10 +19,23 @@ async function ours(outputDir: string, cacheDir: string): Promise<number> {
   return r.seconds;
 }
 
+/**
+ * diskimage-builder calls `sudo` throughout; as root on a host without sudo, a shim that drops sudo's
+ * options and runs the command lets it work without installing anything.
+ */
+function sudoShim(work: string): string {
+  const dir = path.join(work, 'shim');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'sudo'), '#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -E|-H|-n|-i|-S) shift;; -u) shift 2;; --) shift; break;; -*) shift;; *) break;; esac; done\nexec "$@"\n', { mode: 0o755 });
+  return dir;
+}
+
 function dib(work: string): Promise<{ seconds: number } | { error: string }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const env = { ...process.env, DIB_RELEASE: RELEASE, DIB_IMAGE_CACHE: path.join(work, 'dib-cache'), TMPDIR: work, ELEMENTS_PATH: '' };
+    const env = { ...process.env, DIB_RELEASE: RELEASE, DIB_IMAGE_CACHE: path.join(work, 'dib-cache'), ELEMENTS_PATH: '',
+      // DIB's debian-minimal still defaults to the pre-bullseye security path (<release>/updates).
+      DIB_DEBIAN_SECURITY_MIRROR: 'http://deb.debian.org/debian-security', DIB_DEBIAN_SECURITY_SUBPATH: '-security', PATH: `${sudoShim(work)}:${process.env.PATH ?? ''}` };
     const child = spawn('disk-image-create', ['-a', 'amd64', '-t', 'qcow2', '-o', path.join(work, 'dib-image'), 'debian-minimal', 'vm'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
     const keep = (b: Buffer) => (tail = (tail + b.toString()).slice(-3000));

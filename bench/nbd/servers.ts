@@ -4,7 +4,7 @@
  * (pid file or socket) and `stop()` ends exactly the process it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -42,7 +42,7 @@ async function startProcess(cmd: string, args: string[], sock: string, uri: stri
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (spawnError) throw new Error(`cannot run ${cmd} (install the Debian package ${PACKAGE[cmd] ?? cmd}): ${spawnError.message}`);
-    if (exited) throw new Error(`${cmd} ${exited}: ${err.trim()}`);
+    if (exited && exited !== 'exited with 0') throw new Error(`${cmd} ${exited}: ${err.trim()}`);
     if (await ready()) break;
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
@@ -72,6 +72,13 @@ export async function startNbdkit(dir: string, name: string, args: string[], ext
   return startProcess('nbdkit', ['-f', '--exit-with-parent', '-U', sock, '-P', pid, ...extra, ...args], sock, `nbd+unix:///?socket=${sock}`, async () => existsSync(pid));
 }
 
+/** nbdkit on a loopback TCP port (for nbd:// and nbds:// URIs with an IP address). */
+export async function startNbdkitTcp(dir: string, name: string, port: number, args: string[], extra: string[] = []): Promise<RunningServer> {
+  const pid = path.join(dir, `${name}.pid`);
+  rmSync(pid, { force: true });
+  return startProcess('nbdkit', ['-f', '--exit-with-parent', '-i', '127.0.0.1', '-p', `${port}`, '-P', pid, ...extra, ...args], `127.0.0.1:${port}`, `nbd://127.0.0.1:${port}/`, async () => existsSync(pid));
+}
+
 /** qemu-nbd serving a file (raw or qcow2), writable unless readOnly. */
 export async function startQemuNbd(dir: string, name: string, file: string, format: 'raw' | 'qcow2', opts: { readOnly?: boolean; exportName?: string } = {}): Promise<RunningServer> {
   const sock = path.join(dir, `${name}.sock`);
@@ -80,9 +87,14 @@ export async function startQemuNbd(dir: string, name: string, file: string, form
   return startProcess('qemu-nbd', args, sock, `nbd+unix:///${exportName}?socket=${sock}`, () => canConnect(sock));
 }
 
-/** nbd-server (the reference server) with one named export on a loopback TCP port. */
+/**
+ * nbd-server (the reference server) with one named export on a loopback TCP port. It daemonizes (its -d
+ * mode serves one connection only), so it is stopped through its pid file.
+ */
 export async function startNbdServer(dir: string, name: string, file: string, port: number): Promise<RunningServer> {
   const conf = path.join(dir, `${name}.conf`);
+  const pidFile = path.join(dir, `${name}.nbd-server.pid`);
+  rmSync(pidFile, { force: true });
   writeFileSync(conf, `[generic]\nlistenaddr = 127.0.0.1\nport = ${port}\nallowlist = true\n[${name}]\nexportname = ${file}\nflush = true\ntrim = true\n`);
   const probe = async () => new Promise<boolean>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
@@ -92,7 +104,28 @@ export async function startNbdServer(dir: string, name: string, file: string, po
     });
     s.once('error', () => resolve(false));
   });
-  return startProcess('nbd-server', ['-d', '-C', conf], `127.0.0.1:${port}`, `nbd://127.0.0.1:${port}/${name}`, probe);
+  const parent = await startProcess('nbd-server', ['-C', conf, '-p', pidFile], `127.0.0.1:${port}`, `nbd://127.0.0.1:${port}/${name}`, async () => existsSync(pidFile) && probe());
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return {
+    ...parent,
+    stop: async () => {
+      const p = pid;
+      try {
+        process.kill(p, 'SIGTERM');
+      } catch {
+        return;
+      }
+      for (let i = 0; i < 250; i++) {
+        try {
+          process.kill(p, 0);
+        } catch {
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      process.kill(p, 'SIGKILL');
+    },
+  };
 }
 
 export { PACKAGE as DEBIAN_PACKAGE };

@@ -3,7 +3,8 @@
  * acknowledged it. A step the daemon resends after a restart is answered from here and never run again.
  * Each entry is one small file written atomically (write, fsync, rename).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { StepResult } from './types.js';
 
@@ -38,30 +39,45 @@ export class Journal {
     return [...this.entries.values()].filter((e) => !e.acked).map((e) => e.result);
   }
 
-  record(r: StepResult): void {
+  /** Durable (fsync) before it resolves: the result is sent only once it survives a crash. */
+  async record(r: StepResult): Promise<void> {
     const e = { result: r, acked: false };
-    this.write(`${r.stepId}.result.json`, JSON.stringify(e));
     this.entries.set(r.stepId, e);
+    const file = path.join(this.dir, `${r.stepId}.result.json`);
+    const fh = await open(`${file}.tmp`, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(e));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(`${file}.tmp`, file);
   }
 
+  /** Not synced: losing an ack in a crash only means the result is sent again, and the daemon ignores it. */
   ack(stepId: string): void {
     const e = this.entries.get(stepId);
     if (!e || e.acked) return;
     e.acked = true;
-    this.write(`${stepId}.result.json`, JSON.stringify(e));
+    this.write(`${stepId}.result.json`, JSON.stringify(e), false);
   }
 
   /** Counts how often this step was started by any agent process (log sequence numbers stay unique). */
   startRun(stepId: string): number {
     const n = (this.runs.get(stepId) ?? 0) + 1;
     this.runs.set(stepId, n);
-    this.write(`${stepId}.runs`, String(n));
+    this.write(`${stepId}.runs`, String(n), false);
     return n;
   }
 
-  private write(name: string, text: string): void {
+  private write(name: string, text: string, sync: boolean): void {
     const file = path.join(this.dir, name);
     const tmp = `${file}.tmp`;
+    if (!sync) {
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, file);
+      return;
+    }
     const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, text);

@@ -92,7 +92,7 @@ export class Runner {
       }
     }
     if (this.abort.signal.aborted) return; // the agent is stopping: the daemon resends the step to the next agent run
-    this.o.journal.record(result!);
+    await this.o.journal.record(result!);
     const stored = await this.o.sink.result(result!, outcome?.after ? 10_000 : 0);
     if (result!.success && outcome?.after) {
       if (!stored) this.o.say?.(`step ${step.id}: the daemon did not confirm the result in time; running the action anyway`);

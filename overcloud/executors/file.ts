@@ -2,7 +2,8 @@
  * `file` steps: content, mode and owner of one file, written atomically (temporary file in the same
  * directory, fsync, rename). Nothing is written when the file already is as asked: changed = false.
  */
-import { closeSync, existsSync, fchmodSync, fchownSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { StepError, type ExecContext, type ExecOutcome, type StepExecutor } from '../agent/types.js';
 import { underRoot } from './exec.js';
@@ -35,18 +36,19 @@ export const fileExecutor: StepExecutor = {
     }
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.agent-${process.pid}.tmp`);
-    const fd = openSync(tmp, 'w', 0o600);
+    // fs/promises: the fsync runs on the thread pool and does not stall the agent's event loop.
+    const fh = await open(tmp, 'w', 0o600);
     try {
-      writeSync(fd, content);
-      fchmodSync(fd, mode ?? (existsSync(file) ? statSync(file).mode & 0o7777 : 0o644));
-      if (uid !== undefined || gid !== undefined) fchownSync(fd, uid ?? -1, gid ?? -1);
-      fsyncSync(fd);
+      await fh.writeFile(content);
+      await fh.chmod(mode ?? (existsSync(file) ? statSync(file).mode & 0o7777 : 0o644));
+      if (uid !== undefined || gid !== undefined) await fh.chown(uid ?? -1, gid ?? -1);
+      await fh.sync();
     } catch (err) {
-      closeSync(fd);
+      await fh.close();
       unlinkSync(tmp);
       throw err;
     }
-    closeSync(fd);
+    await fh.close();
     renameSync(tmp, file);
     ctx.log('agent', `wrote ${file} (${content.length} bytes)\n`);
     return { changed: true, outputs: { path: str(p, 'path') } };

@@ -11,7 +11,8 @@ import { normalizeSerial } from './enrollment.js';
 
 class OptionalClientCertCredentials extends ServerCredentials {
   constructor(ca: Buffer, cert: Buffer, key: Buffer) {
-    super({ requestCert: true, rejectUnauthorized: false }, { ca, cert, key });
+    // noDelay: step, ack and result messages are small; Nagle would hold them for the peer's delayed ACK.
+    super({ requestCert: true, rejectUnauthorized: false, noDelay: true }, { ca, cert, key });
   }
   _equals(other: ServerCredentials): boolean {
     return other === this;

@@ -15,7 +15,7 @@ import { NODE_ID_PATTERN, type Enrollment } from './enrollment.js';
 import { AgentRevokedError, InvalidStepError, StepConflictError } from './errors.js';
 import type { AgentEvent, AgentLink, CloseReason } from './events.js';
 import type { PeerIdentity } from './credentials.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { resultOf, type AgentHub, type AgentMode, type DispatchOptions, type StepRequest, type StepResult } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -65,6 +65,8 @@ export class Hub implements AgentHub {
     this.now = d.now ?? Date.now;
     this.revoked = new Set(d.agents.revokedSerials());
     this.inflight = new Semaphore(d.config.maxInflightSteps);
+    // Sessions do not survive the daemon: whatever a previous daemon saw connected is disconnected now.
+    for (const a of d.agents.list()) if (a.state === 'connected') d.agents.setState(a.nodeId, 'disconnected');
     // Steps a previous daemon had sent: their agents get heartbeat_timeout to come back before they are lost.
     for (const s of d.steps.open()) if (s.state !== 'pending') this.disconnectedSince.set(s.nodeId, this.now());
   }

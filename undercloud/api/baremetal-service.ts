@@ -47,7 +47,9 @@ export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService):
         case 'inspect': r = await bm.introspect(req.node); break;
         case 'provide': r = await bm.provide(req.node); break;
         case 'clean': r = await bm.clean(req.node, erase); break;
-        default: throw new InvalidError('INVALID_ARGUMENT', `unknown provision verb "${req.verb}" (manage, inspect, provide, clean)`);
+        case 'rebuild': r = await bm.deploy(req.node, {}, 'rebuild'); break;
+        case 'undeploy': r = await bm.undeploy(req.node); break;
+        default: throw new InvalidError('INVALID_ARGUMENT', `unknown provision verb "${req.verb}" (manage, inspect, provide, clean, rebuild, undeploy)`);
       }
       const v = withPorts(r.node.id);
       return { node: nodeToProto(v.node, v.ports) };

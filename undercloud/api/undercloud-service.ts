@@ -24,6 +24,7 @@ export function setup(server: Server, ctx: DaemonContext): void {
         socketPath: ctx.config.socketPath,
         lastEventId: ctx.store.events.lastId(),
         startedAt: ctx.startedAt.toISOString(),
+        problems: ctx.problems.list(),
       };
     }),
     listEvents: unary(ctx.log, (req: { afterId: number; limit: number; kinds: string[]; subjectId: string }) => ({

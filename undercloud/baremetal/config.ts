@@ -10,6 +10,8 @@ export interface BaremetalConfig {
   inspectWaitTimeoutMs: number;
   powerStateChangeTimeoutMs: number;
   syncPowerStateIntervalMs: number;
+  checkProvisionStateIntervalMs: number;
+  rescueCallbackTimeoutMs: number;
   powerStateSyncMaxRetries: number;
   maxConcurrentDeploy: number;
   bmcRetries: number;
@@ -32,6 +34,8 @@ export const baremetalSection = defineSection<BaremetalConfig>({
       inspect_wait_timeout: secs,
       power_state_change_timeout: secs,
       sync_power_state_interval: secs,
+      check_provision_state_interval: secs,
+      rescue_callback_timeout: secs,
       power_state_sync_max_retries: { type: 'integer', minimum: 1 },
       max_concurrent_deploy: { type: 'integer', minimum: 1 },
       bmc_retries: { type: 'integer', minimum: 1, maximum: 20 },
@@ -46,6 +50,8 @@ export const baremetalSection = defineSection<BaremetalConfig>({
     inspectWaitTimeoutMs: num(raw.inspect_wait_timeout, 1800) * 1000,
     powerStateChangeTimeoutMs: num(raw.power_state_change_timeout, 60) * 1000,
     syncPowerStateIntervalMs: num(raw.sync_power_state_interval, 120) * 1000,
+    checkProvisionStateIntervalMs: num(raw.check_provision_state_interval, 60) * 1000,
+    rescueCallbackTimeoutMs: num(raw.rescue_callback_timeout, 1800) * 1000,
     powerStateSyncMaxRetries: num(raw.power_state_sync_max_retries, 3),
     maxConcurrentDeploy: num(raw.max_concurrent_deploy, 250),
     bmcRetries: num(raw.bmc_retries, 3),

@@ -162,6 +162,59 @@ export class BaremetalService {
     return { node: masked(r.node), done: r.done };
   }
 
+  /**
+   * available -> deploying -> active (deploy) or active/deploy failed/error -> deploying -> active (rebuild:
+   * re-image in place, no cleaning). Holds one of max_concurrent_deploy slots while it works. Only the fake
+   * deploy interface can do this until the agent + NBD deploy lands. `instanceInfo` (image, checksum, ...)
+   * is saved on the node first.
+   */
+  async deploy(idOrName: string, instanceInfo: Record<string, unknown>, mode: 'deploy' | 'rebuild' = 'deploy'): Promise<{ node: Node; done: Promise<void> }> {
+    const n = this.conductor.getNode(idOrName);
+    const d = validateDrivers(n);
+    if (d.deploy.name === 'direct') throw new NotAvailableError(n.name, `${mode} (agent + NBD writer)`);
+    const r = await this.conductor.begin(n.id, mode, mode, async (task, signal, step) => {
+      task.update({ instanceInfo: { ...task.node.instanceInfo, ...instanceInfo } });
+      step('wait for a deploy slot');
+      await this.conductor.withDeploySlot(signal, () =>
+        this.withTimeout(signal, this.cfg.deployCallbackTimeoutMs, 'deploy_callback_timeout', async (s) => {
+          step('prepare ramdisk');
+          await task.driver.boot.prepareRamdisk(task, s);
+          step('power on');
+          await setPowerState(task, 'rebooting', this.power, s);
+          step('write image');
+          await task.driver.deploy.deploy(task, s);
+          step('prepare instance boot');
+          await task.driver.boot.cleanUpRamdisk(task, s);
+          await task.driver.boot.prepareInstance(task, s);
+          step('reboot into the instance');
+          await setPowerState(task, 'rebooting', this.power, s);
+        }),
+      );
+      task.process('done', { message: mode === 'rebuild' ? 'rebuilt' : 'deployed' });
+    });
+    return { node: masked(r.node), done: r.done };
+  }
+
+  /** active/deploy failed/error -> deleting -> cleaning -> available (undeploy always cleans when enabled). */
+  async undeploy(idOrName: string): Promise<{ node: Node; done: Promise<void> }> {
+    const n = this.conductor.getNode(idOrName);
+    const d = validateDrivers(n);
+    if (d.deploy.name === 'direct') throw new NotAvailableError(n.name, 'undeploy (agent clean steps)');
+    const r = await this.conductor.begin(n.id, 'undeploy', 'delete', async (task, signal, step) => {
+      step('power off');
+      await setPowerState(task, 'power off', this.power, signal);
+      step('tear down');
+      await task.driver.deploy.tearDown(task, signal);
+      task.update({ instanceInfo: {} });
+      task.process('clean');
+      if (this.cfg.automatedClean) await this.runClean(task, 'metadata', signal, step);
+      step('power off');
+      await setPowerState(task, 'power off', this.power, signal);
+      task.process('done', { message: 'undeployed, available again' });
+    });
+    return { node: masked(r.node), done: r.done };
+  }
+
   async delete(idOrName: string): Promise<Node> {
     const allowed: ProvisionState[] = [...DELETABLE_STATES, ...(this.cfg.allowDeletingAvailableNodes ? ['available' as const] : [])];
     const node = await this.conductor.withNode(idOrName, { purpose: 'delete', exclusive: true }, (task) => {

@@ -3,6 +3,7 @@ import { createProgram, runCli } from './common/program.js';
 import { register as registerDaemon } from './commands/daemon.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerEvents } from './commands/events.js';
+import { register as registerImageWrite } from './commands/image-write.js';
 import { register as registerInstall } from './commands/install.js';
 import { register as registerService } from './commands/service.js';
 
@@ -13,6 +14,7 @@ export function undercloudProgram() {
   registerDaemon(program);
   registerStatus(program);
   registerEvents(program);
+  registerImageWrite(program);
   return program;
 }
 

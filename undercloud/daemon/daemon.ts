@@ -7,7 +7,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { chmodSync, readFileSync } from 'node:fs';
 import type { DaemonConfig } from './config.js';
-import type { DaemonContext, DaemonState } from './context.js';
+import { ProblemBoard, type DaemonContext, type DaemonState } from './context.js';
 import { createLogger, type Logger } from './logging.js';
 import { OperationRunner } from './operations.js';
 import { prepareSocketPath } from './socket.js';
@@ -69,7 +69,7 @@ export class Daemon {
     const operations = new OperationRunner(store, bus, this.log, this.shutdownController.signal);
     this.ctx = {
       config: c, store, bus, log: this.log, operations, startedAt: this.startedAt,
-      state: () => this.stateValue, shutdownSignal: this.shutdownController.signal,
+      state: () => this.stateValue, shutdownSignal: this.shutdownController.signal, problems: new ProblemBoard(),
     };
 
     this.stateValue = 'recovering';

@@ -5,10 +5,10 @@
  */
 import type { Server } from '@grpc/grpc-js';
 import type { DaemonContext } from './context.js';
-import { agentsModule } from '../agents/module.js';
-import { imagesModule } from '../images/module.js';
-import { baremetalModule } from '../baremetal/module.js';
-import { orchestrationModule } from '../orchestration/module.js';
+import { agentsModule } from './modules/agents.js';
+import { imagesModule } from './modules/images.js';
+import { baremetalModule } from './modules/baremetal.js';
+import { orchestrationModule } from './modules/orchestration.js';
 
 export interface DomainModule {
   readonly name: string;

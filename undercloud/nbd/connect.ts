@@ -52,8 +52,9 @@ export function tlsFor(addr: NbdAddress, given?: TlsCredentials): TlsCredentials
   const creds: TlsCredentials = { ...base, verifyPeer: addr.tlsVerifyPeer && base.verifyPeer !== false };
   if (servername !== undefined) creds.servername = servername;
   else if (addr.transport.kind === 'tcp') {
-    // An IP address: Node checks it against the certificate's IP SANs when servername is unset.
+    // An IP address: checked against the certificate's IP SANs (and never sent as SNI).
     delete creds.servername;
+    creds.host = addr.transport.host;
   }
   return creds;
 }

@@ -25,7 +25,6 @@ export class TreeHasher {
   private top: Hash;
   private cur: Hash | undefined;
   private fill: number;
-  private curZero: boolean;
   /** Bytes hashed so far (the image offset the next byte belongs to). */
   position: number;
 
@@ -33,7 +32,6 @@ export class TreeHasher {
     this.top = from ? from.top.copy() : createHash('sha256');
     this.cur = from?.cur?.copy();
     this.fill = from?.fill ?? 0;
-    this.curZero = from?.curZero ?? true;
     this.position = from?.position ?? 0;
   }
 
@@ -53,7 +51,7 @@ export class TreeHasher {
         continue;
       }
       const n = Math.min(HASH_BLOCK - this.fill, buf.length - at);
-      this.partial(buf.subarray(at, at + n), knownZero);
+      this.partial(buf.subarray(at, at + n));
       at += n;
     }
     this.position += buf.length;
@@ -64,14 +62,14 @@ export class TreeHasher {
     let left = length;
     if (this.fill > 0) {
       const n = Math.min(HASH_BLOCK - this.fill, left);
-      this.partial(ZEROS.subarray(0, n), true);
+      this.partial(ZEROS.subarray(0, n));
       left -= n;
     }
     while (left >= HASH_BLOCK) {
       this.top.update(ZERO_BLOCK_DIGEST);
       left -= HASH_BLOCK;
     }
-    if (left > 0) this.partial(ZEROS.subarray(0, left), true);
+    if (left > 0) this.partial(ZEROS.subarray(0, left));
     this.position += length;
   }
 
@@ -83,17 +81,15 @@ export class TreeHasher {
     return this.top.update(size).digest('hex');
   }
 
-  private partial(piece: Buffer, zero: boolean): void {
+  private partial(piece: Buffer): void {
     // Bytes of a block that arrives in pieces are hashed as they come, so a block never has to be buffered.
     this.cur ??= createHash('sha256');
     this.cur.update(piece);
-    this.curZero &&= zero;
     this.fill += piece.length;
     if (this.fill === HASH_BLOCK) {
       this.top.update(this.cur.digest());
       this.cur = undefined;
       this.fill = 0;
-      this.curZero = true;
     }
   }
 }

@@ -30,6 +30,8 @@ export interface TlsCredentials {
   servername?: string;
   /** Verify the server's certificate chain and name (default true). */
   verifyPeer?: boolean;
+  /** Host (an IP address) the certificate must name when there is no servername; IPs are not sent as SNI. */
+  host?: string;
 }
 
 export interface NegotiateOptions {
@@ -117,6 +119,7 @@ class Handshake {
       cert: creds.cert,
       key: creds.key,
       servername: creds.servername,
+      ...(creds.host ? { host: creds.host } : {}),
       rejectUnauthorized: verify,
       ...(verify ? {} : { checkServerIdentity: () => undefined }),
     });

@@ -11,7 +11,7 @@ import { BASE_ALLOCATION, Cmd, CmdFlag, ReplyFlag, ReplyType, StateFlag, TFlag, 
 import { NbdCommandError, NbdDisconnectedError, NbdProtocolError, NbdRequestError, NbdTimeoutError } from './errors.js';
 import type { ExportInfo } from './handshake.js';
 import {
-  REQUEST_HEADER_SIZE, SIMPLE_REPLY_SIZE, STRUCTURED_REPLY_HEADER_SIZE, decodeBlockStatus, decodeErrorChunk, decodeOffsetData,
+  SIMPLE_REPLY_SIZE, STRUCTURED_REPLY_HEADER_SIZE, decodeBlockStatus, decodeErrorChunk, decodeOffsetData,
   decodeOffsetHole, decodeSimpleReply, decodeStructuredHeader, encodeRequest, replyKind,
 } from './protocol.js';
 
@@ -279,5 +279,3 @@ export class NbdSession {
     }
   }
 }
-
-export const REQUEST_OVERHEAD = REQUEST_HEADER_SIZE;

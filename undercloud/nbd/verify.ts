@@ -40,7 +40,8 @@ export async function digestByReading(extents: SourceExtent[], o: DigestReadOpti
   let exhausted = false;
   for (;;) {
     o.signal?.throwIfAborted();
-    while (!exhausted && (queued < o.maxInFlightBytes || queue.length === 0)) {
+    // Bounded in bytes and in count (small units must not make thousands of reads, nor outrun a buffer ring).
+    while (!exhausted && ((queued < o.maxInFlightBytes && queue.length < 16) || queue.length === 0)) {
       const n = units.next();
       if (n.done) {
         exhausted = true;
@@ -105,9 +106,12 @@ export async function imageDigest(file: string, format: ImageFormat | 'auto' = '
   const source = await openImageSource(file, format);
   try {
     const extents = await source.extents(signal);
+    // The hasher copies each buffer at once, so a small ring of read buffers is enough.
+    const ring = Array.from({ length: 24 }, () => Buffer.allocUnsafeSlow(2 * 1024 * 1024));
+    let next = 0;
     return await digestByReading(extents, {
-      size: source.size, read: (off, len) => source.read(off, len, { shared: true }), minimum: 1, grid: 2 * 1024 * 1024,
-      maxInFlightBytes: 32 * 1024 * 1024, ...(signal ? { signal } : {}),
+      size: source.size, read: (off, len) => source.read(off, len, source.readsInto ? { into: ring[next++ % ring.length]! } : {}), minimum: 1, grid: 2 * 1024 * 1024,
+      maxInFlightBytes: 16 * 1024 * 1024, ...(signal ? { signal } : {}),
     });
   } finally {
     await source.close();

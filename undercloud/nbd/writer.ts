@@ -128,15 +128,20 @@ class ProgressClock {
 async function zeroRange(pool: NbdPool, e: SourceExtent, c: Compiled, zeroBuf: () => Buffer, state: { fastZeroOk: boolean }): Promise<void> {
   const s = pool.pick();
   if (s.has(TFlag.SEND_WRITE_ZEROES)) {
+    // FAST_ZERO first: a server that cannot zero quickly says ENOTSUP at once instead of being slow. We then
+    // send a plain WRITE_ZEROES anyway: a slow zero on the server still beats sending zeros over the wire.
+    // Decided per request: several zero requests are in flight when the first refusal arrives.
+    const fast = state.fastZeroOk;
     try {
-      // FAST_ZERO: a server that would zero slowly says ENOTSUP at once, and we write zeros ourselves.
-      await s.writeZeroes(e.offset, e.length, { fast: state.fastZeroOk });
+      await s.writeZeroes(e.offset, e.length, { fast });
       return;
     } catch (err) {
-      if (!(err instanceof NbdCommandError && err.errno === 'ENOTSUP' && state.fastZeroOk)) throw err;
+      if (!(err instanceof NbdCommandError && err.errno === 'ENOTSUP' && fast)) throw err;
+      if (state.fastZeroOk) c.log('server refused fast zeroing; using plain WRITE_ZEROES', { offset: e.offset });
       state.fastZeroOk = false;
-      c.log('server refused fast zeroing; writing zeros as data', { offset: e.offset });
     }
+    await s.writeZeroes(e.offset, e.length);
+    return;
   }
   const max = Math.min(c.requestSize, s.info.blockSize.maximum);
   for (let at = e.offset; at < e.offset + e.length; at += max) {
@@ -162,12 +167,26 @@ async function writePass(source: ImageSource, extents: SourceExtent[], addr: Nbd
     const hasher = workers ? new ParallelTreeHasher(workers, from.hasher) : undefined;
     let { dataBytes, zeroBytes } = from;
     let sinceCheckpoint = 0;
+    // Read buffers are recycled (the hasher copies what it needs): fresh 1 MiB buffers cost a page fault per
+    // 4 KiB and GC time, which measured as a large share of the main thread's work.
+    const free: Buffer[] = [];
+    const owned = new WeakSet<ArrayBufferLike>();
+    const take = () => {
+      const b = free.pop() ?? Buffer.allocUnsafeSlow(grid);
+      owned.add(b.buffer);
+      return b;
+    };
+    const give = (b: Buffer | undefined) => {
+      if (b && owned.has(b.buffer) && free.length < 128) free.push(Buffer.from(b.buffer, 0, grid));
+    };
+    const held = (n: number) => (source.readsInto ? grid : n);
     // Read-ahead: reads are issued in order up to readAheadBytes ahead of the unit being written.
     const ahead: { unit: SourceExtent; data?: Promise<Buffer> }[] = [];
     let aheadBytes = 0;
     let exhausted = false;
     const fill = () => {
-      while (!exhausted && (aheadBytes < c.readAheadBytes || ahead.length === 0)) {
+      // Bounded by bytes held (a recycled buffer holds `grid` bytes however short the read) and by count.
+      while (!exhausted && ((aheadBytes < c.readAheadBytes && ahead.length < 256) || ahead.length === 0)) {
         const n = units.next();
         if (n.done) {
           exhausted = true;
@@ -176,10 +195,10 @@ async function writePass(source: ImageSource, extents: SourceExtent[], addr: Nbd
         const u = n.value;
         if (u.zero) ahead.push({ unit: u });
         else {
-          const p = source.read(u.offset, u.length, { shared: hasher !== undefined });
+          const p = source.read(u.offset, u.length, source.readsInto ? { into: take() } : {});
           p.catch(() => undefined);
           ahead.push({ unit: u, data: p });
-          aheadBytes += u.length;
+          aheadBytes += held(u.length);
         }
       }
     };
@@ -192,8 +211,11 @@ async function writePass(source: ImageSource, extents: SourceExtent[], addr: Nbd
       let data: Buffer | undefined;
       if (item.data) {
         data = await item.data;
-        aheadBytes -= u.length;
-        if (isAllZero(data)) data = undefined;
+        aheadBytes -= held(u.length);
+        if (isAllZero(data)) {
+          give(data);
+          data = undefined;
+        }
       }
       if (!data) {
         hasher?.zeros(u.length);
@@ -204,7 +226,7 @@ async function writePass(source: ImageSource, extents: SourceExtent[], addr: Nbd
         dataBytes += u.length;
         sinceCheckpoint += u.length;
         const buf = data;
-        await window.run(buf.length, () => pool.pick().write(u.offset, buf));
+        await window.run(held(buf.length), () => pool.pick().write(u.offset, buf).finally(() => give(buf)));
       }
       await hasher?.settle();
       const end = u.offset + u.length;

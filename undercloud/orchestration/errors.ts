@@ -54,7 +54,9 @@ export class TemplateError extends InvalidError {
 export class TemplateErrors extends InvalidError {
   readonly errors: TemplateError[];
   constructor(errors: TemplateError[]) {
-    const sorted = [...errors].sort(comparePos);
+    // The same problem reached twice (two resources of one looping type) is reported once.
+    const unique = [...new Map(errors.map((e) => [e.message, e])).values()];
+    const sorted = unique.sort(comparePos);
     super('TEMPLATE_INVALID', `${sorted.length} template error(s):\n` + sorted.map((e) => e.message).join('\n'));
     this.errors = sorted;
   }

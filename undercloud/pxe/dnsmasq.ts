@@ -1,7 +1,7 @@
 /**
  * Supervises dnsmasq: writes its config and the per-node hosts directory, runs it in the foreground,
- * restarts it with backoff when it exits, and reloads the host list with SIGHUP when enrolled ports
- * change (dnsmasq re-reads dhcp-hostsdir on SIGHUP, which is how removed MACs stop getting leases).
+ * restarts it with backoff when it exits, and keeps the host list current when enrolled ports change
+ * (new MACs through dnsmasq's inotify on dhcp-hostsdir, removed MACs through a restart; see setHosts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
@@ -30,6 +30,8 @@ export class DnsmasqSupervisor {
   private backoffMs = 1000;
   private restartTimer: NodeJS.Timeout | undefined;
   private output = '';
+  private knownMacs = new Set<string>();
+  private reloading = false;
   readonly confFile: string;
   readonly hostsDir: string;
   restarts = 0;
@@ -49,8 +51,9 @@ export class DnsmasqSupervisor {
   }
 
   prepare(): void {
-    mkdirSync(this.hostsDir, { recursive: true });
-    mkdirSync(this.o.settings.tftpRoot, { recursive: true });
+    // dnsmasq drops root after start-up; it must still read the hosts directory and the TFTP root.
+    mkdirSync(this.hostsDir, { recursive: true, mode: 0o755 });
+    mkdirSync(this.o.settings.tftpRoot, { recursive: true, mode: 0o755 });
     for (const f of IPXE_FILES) {
       const src = path.join(this.o.ipxeDir, f);
       if (!existsSync(src)) throw new Error(`${src} is missing (apt-get install ipxe)`);
@@ -66,18 +69,30 @@ export class DnsmasqSupervisor {
     this.spawnOnce();
   }
 
-  /** Rewrites the hosts directory from `hosts` (node name -> MACs) and tells dnsmasq to re-read it. */
+  /**
+   * Rewrites the hosts directory from `hosts` (node name -> MACs). dnsmasq reads new and changed files by
+   * itself (inotify). A removed MAC needs a reload, and dnsmasq 2.90 (Debian 12) crashes with SIGSEGV on
+   * SIGHUP after an inotify re-read of the hosts directory, so removals restart it instead.
+   */
   setHosts(hosts: ReadonlyMap<string, readonly string[]>): void {
-    mkdirSync(this.hostsDir, { recursive: true });
+    mkdirSync(this.hostsDir, { recursive: true, mode: 0o755 });
     const want = new Set<string>();
-    for (const [name, macs] of hosts) {
-      if (macs.length === 0) continue;
+    const macs = new Set<string>();
+    for (const [name, list] of hosts) {
+      if (list.length === 0) continue;
       const file = `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.hosts`;
       want.add(file);
-      writeFileSync(path.join(this.hostsDir, file), renderHostsFile(name, macs));
+      list.forEach((m) => macs.add(m));
+      writeFileSync(path.join(this.hostsDir, file), renderHostsFile(name, list));
     }
     for (const f of readdirSync(this.hostsDir)) if (!want.has(f)) rmSync(path.join(this.hostsDir, f), { force: true });
-    this.child?.kill('SIGHUP');
+    const removed = [...this.knownMacs].some((m) => !macs.has(m));
+    this.knownMacs = macs;
+    if (removed && this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.o.log.info('enrolled MACs were removed; restarting dnsmasq to forget them');
+      this.reloading = true;
+      this.child.kill('SIGTERM');
+    }
   }
 
   async stop(): Promise<void> {
@@ -107,6 +122,11 @@ export class DnsmasqSupervisor {
     child.on('exit', (code, signal) => {
       this.o.onExit?.(code, signal);
       if (this.stopping) return;
+      if (this.reloading) {
+        this.reloading = false;
+        this.spawnOnce();
+        return;
+      }
       if (Date.now() - started > 30_000) this.backoffMs = 1000; // it ran for a while: start over
       this.o.log.warn('dnsmasq exited; restarting', { code, signal, inMs: this.backoffMs, output: this.output.slice(-500) });
       this.restartTimer = setTimeout(() => {

@@ -2,6 +2,7 @@
  * Agent credentials: one-time enrollment tokens (only their SHA-256 is stored), the enrolled agent of each
  * node with the serial of its one valid certificate, and the set of revoked serials.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
 
 export type AgentState = 'enrolled' | 'connected' | 'disconnected' | 'lost' | 'revoked';
@@ -34,28 +35,31 @@ interface TokenRow { token_hash: string; node_id: string; created_at: string; ex
 
 export class AgentsRepo {
   constructor(private readonly store: Store) {}
+  private q(sql: string): Statement {
+    return this.store.prepare(sql);
+  }
 
   /** Stores a new token for `nodeId` and drops its older unused ones (only the newest is valid). */
   addToken(nodeId: string, tokenHash: string, expiresAt: Date): void {
     const now = new Date().toISOString();
     this.store.tx(() => {
-      this.store.sql.prepare('DELETE FROM agent_tokens WHERE node_id = ? AND used_at IS NULL').run(nodeId);
-      this.store.sql.prepare('INSERT INTO agent_tokens (token_hash, node_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(tokenHash, nodeId, now, expiresAt.toISOString());
+      this.q('DELETE FROM agent_tokens WHERE node_id = ? AND used_at IS NULL').run(nodeId);
+      this.q('INSERT INTO agent_tokens (token_hash, node_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(tokenHash, nodeId, now, expiresAt.toISOString());
     });
   }
 
   token(tokenHash: string): EnrollmentTokenRecord | undefined {
-    const r = this.store.sql.prepare('SELECT * FROM agent_tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
+    const r = this.q('SELECT * FROM agent_tokens WHERE token_hash = ?').get(tokenHash) as TokenRow | undefined;
     return r && { tokenHash: r.token_hash, nodeId: r.node_id, createdAt: r.created_at, expiresAt: r.expires_at, usedAt: r.used_at ?? undefined };
   }
 
   /** Marks a token used; false when another enrollment used it first (one-time). */
   useToken(tokenHash: string): boolean {
-    return this.store.sql.prepare('UPDATE agent_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(new Date().toISOString(), tokenHash).changes === 1;
+    return this.q('UPDATE agent_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(new Date().toISOString(), tokenHash).changes === 1;
   }
 
   deleteUnusedTokens(nodeId: string): number {
-    return this.store.sql.prepare('DELETE FROM agent_tokens WHERE node_id = ? AND used_at IS NULL').run(nodeId).changes;
+    return this.q('DELETE FROM agent_tokens WHERE node_id = ? AND used_at IS NULL').run(nodeId).changes;
   }
 
   /**
@@ -67,8 +71,7 @@ export class AgentsRepo {
     this.store.tx(() => {
       const prev = this.get(nodeId);
       if (prev && prev.certSerial !== serial) this.revokeSerial(prev.certSerial, nodeId, 're-enrolled');
-      this.store.sql
-        .prepare(`INSERT INTO agents (node_id, cert_serial, cert_expires_at, enrolled_at, state) VALUES (?, ?, ?, ?, 'enrolled')
+      this.q(`INSERT INTO agents (node_id, cert_serial, cert_expires_at, enrolled_at, state) VALUES (?, ?, ?, ?, 'enrolled')
                   ON CONFLICT(node_id) DO UPDATE SET cert_serial = excluded.cert_serial, cert_expires_at = excluded.cert_expires_at,
                   enrolled_at = excluded.enrolled_at, state = 'enrolled'`)
         .run(nodeId, serial, certExpiresAt.toISOString(), now);
@@ -76,12 +79,12 @@ export class AgentsRepo {
   }
 
   get(nodeId: string): AgentRecord | undefined {
-    const r = this.store.sql.prepare('SELECT * FROM agents WHERE node_id = ?').get(nodeId) as AgentRow | undefined;
+    const r = this.q('SELECT * FROM agents WHERE node_id = ?').get(nodeId) as AgentRow | undefined;
     return r && fromRow(r);
   }
 
   list(): AgentRecord[] {
-    return (this.store.sql.prepare('SELECT * FROM agents ORDER BY node_id').all() as AgentRow[]).map(fromRow);
+    return (this.q('SELECT * FROM agents ORDER BY node_id').all() as AgentRow[]).map(fromRow);
   }
 
   setState(nodeId: string, state: AgentState, info: { mode?: string; version?: string; hostname?: string } = {}): void {
@@ -91,7 +94,7 @@ export class AgentsRepo {
   }
 
   revokeSerial(serial: string, nodeId: string, reason: string): void {
-    this.store.sql.prepare('INSERT OR IGNORE INTO agent_revoked_certs (serial, node_id, revoked_at, reason) VALUES (?, ?, ?, ?)').run(serial, nodeId, new Date().toISOString(), reason);
+    this.q('INSERT OR IGNORE INTO agent_revoked_certs (serial, node_id, revoked_at, reason) VALUES (?, ?, ?, ?)').run(serial, nodeId, new Date().toISOString(), reason);
   }
 
   /** Revokes the node's certificate and unused tokens; returns what it revoked. */
@@ -102,7 +105,7 @@ export class AgentsRepo {
       let certificates = 0;
       if (a && a.state !== 'revoked') {
         this.revokeSerial(a.certSerial, nodeId, reason);
-        this.store.sql.prepare(`UPDATE agents SET state = 'revoked' WHERE node_id = ?`).run(nodeId);
+        this.q(`UPDATE agents SET state = 'revoked' WHERE node_id = ?`).run(nodeId);
         certificates = 1;
       }
       return { certificates, tokens };
@@ -110,7 +113,7 @@ export class AgentsRepo {
   }
 
   revokedSerials(): string[] {
-    return (this.store.sql.prepare('SELECT serial FROM agent_revoked_certs').all() as { serial: string }[]).map((r) => r.serial);
+    return (this.q('SELECT serial FROM agent_revoked_certs').all() as { serial: string }[]).map((r) => r.serial);
   }
 }
 

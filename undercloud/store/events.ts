@@ -54,7 +54,7 @@ export class EventsRepo {
       message: ev.message ?? '',
       data: JSON.stringify(ev.data ?? {}),
     };
-    const info = this.store.sql
+    const info = this.store
       .prepare('INSERT INTO events (ts, kind, subject_type, subject_id, severity, message, data) VALUES (@ts, @kind, @subject_type, @subject_id, @severity, @message, @data)')
       .run(row);
     return { id: Number(info.lastInsertRowid), ts, kind: row.kind, subjectType: row.subject_type, subjectId: row.subject_id, severity: row.severity, message: row.message, data: ev.data ?? {} };

@@ -65,6 +65,7 @@ interface ResourceRow {
 
 export class StacksRepo {
   private readonly upsertStmt: Statement;
+  private readonly statements = new Map<string, Statement>();
   private readonly stackStateStmt: Statement;
 
   constructor(private readonly store: Store) {
@@ -76,27 +77,33 @@ export class StacksRepo {
     this.stackStateStmt = store.sql.prepare('UPDATE stacks SET action = ?, status = ?, status_reason = ?, updated_at = ? WHERE id = ?');
   }
 
+  /** Statements are prepared once per repository (thousands of nested stacks call these). */
+  private stmt(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.store.sql.prepare(sql)));
+    return st;
+  }
+
   insertStack(s: Omit<StackRecord, 'createdAt' | 'updatedAt'>): StackRecord {
     const now = new Date().toISOString();
-    this.store.sql
-      .prepare(`INSERT INTO stacks (id, name, parent_id, parent_resource, root_id, action, status, status_reason, template, outputs, timeout_minutes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.stmt(`INSERT INTO stacks (id, name, parent_id, parent_resource, root_id, action, status, status_reason, template, outputs, timeout_minutes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(s.id, s.name, s.parentId ?? null, s.parentResource ?? null, s.rootId, s.action, s.status, s.statusReason, JSON.stringify(s.template), s.outputs === undefined ? null : JSON.stringify(s.outputs), s.timeoutMinutes ?? null, now, now);
     return { ...s, createdAt: now, updatedAt: now };
   }
 
   get(id: string): StackRecord | undefined {
-    const row = this.store.sql.prepare('SELECT * FROM stacks WHERE id = ?').get(id) as StackRow | undefined;
+    const row = this.stmt('SELECT * FROM stacks WHERE id = ?').get(id) as StackRow | undefined;
     return row && stackFromRow(row);
   }
 
   /** A root stack by name or id. */
   findRoot(nameOrId: string): StackRecord | undefined {
-    const row = this.store.sql.prepare('SELECT * FROM stacks WHERE parent_id IS NULL AND (name = ? OR id = ?)').get(nameOrId, nameOrId) as StackRow | undefined;
+    const row = this.stmt('SELECT * FROM stacks WHERE parent_id IS NULL AND (name = ? OR id = ?)').get(nameOrId, nameOrId) as StackRow | undefined;
     return row && stackFromRow(row);
   }
 
   listRoots(): StackRecord[] {
-    return (this.store.sql.prepare('SELECT * FROM stacks WHERE parent_id IS NULL ORDER BY created_at').all() as StackRow[]).map(stackFromRow);
+    return (this.stmt('SELECT * FROM stacks WHERE parent_id IS NULL ORDER BY created_at').all() as StackRow[]).map(stackFromRow);
   }
 
   setState(id: string, action: StackAction, status: StackStatus, reason: string): void {
@@ -104,34 +111,32 @@ export class StacksRepo {
   }
 
   setTemplate(id: string, template: StackTemplate, timeoutMinutes?: number): void {
-    this.store.sql.prepare('UPDATE stacks SET template = ?, timeout_minutes = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(template), timeoutMinutes ?? null, new Date().toISOString(), id);
+    this.stmt('UPDATE stacks SET template = ?, timeout_minutes = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(template), timeoutMinutes ?? null, new Date().toISOString(), id);
   }
 
   setOutputs(id: string, outputs: Record<string, Json>): void {
-    this.store.sql.prepare('UPDATE stacks SET outputs = ? WHERE id = ?').run(JSON.stringify(outputs), id);
+    this.stmt('UPDATE stacks SET outputs = ? WHERE id = ?').run(JSON.stringify(outputs), id);
   }
 
   /** Removes a stack with its resources and nested stacks (ON DELETE CASCADE). */
   deleteStack(id: string): void {
-    this.store.sql.prepare('DELETE FROM stacks WHERE id = ?').run(id);
+    this.stmt('DELETE FROM stacks WHERE id = ?').run(id);
   }
 
   resources(stackId: string): ResourceRecord[] {
-    return (this.store.sql.prepare('SELECT * FROM stack_resources WHERE stack_id = ? ORDER BY position, name').all(stackId) as ResourceRow[]).map(resourceFromRow);
+    return (this.stmt('SELECT * FROM stack_resources WHERE stack_id = ? ORDER BY position, name').all(stackId) as ResourceRow[]).map(resourceFromRow);
   }
 
   /** Every resource of a root stack's tree, with the stack it belongs to (for listings and failures). */
   treeResources(rootId: string): (ResourceRecord & { stackName: string })[] {
-    const rows = this.store.sql
-      .prepare('SELECT r.*, s.name AS stack_name FROM stack_resources r JOIN stacks s ON s.id = r.stack_id WHERE s.root_id = ? ORDER BY s.created_at, r.position, r.name')
+    const rows = this.stmt('SELECT r.*, s.name AS stack_name FROM stack_resources r JOIN stacks s ON s.id = r.stack_id WHERE s.root_id = ? ORDER BY s.created_at, r.position, r.name')
       .all(rootId) as (ResourceRow & { stack_name: string })[];
     return rows.map((r) => ({ ...resourceFromRow(r), stackName: r.stack_name }));
   }
 
   /** Counts of a tree's resources by `ACTION_STATUS`. */
   treeCounts(rootId: string): Record<string, number> {
-    const rows = this.store.sql
-      .prepare(`SELECT r.action || '_' || r.status AS state, count(*) AS n FROM stack_resources r JOIN stacks s ON s.id = r.stack_id WHERE s.root_id = ? GROUP BY state`)
+    const rows = this.stmt(`SELECT r.action || '_' || r.status AS state, count(*) AS n FROM stack_resources r JOIN stacks s ON s.id = r.stack_id WHERE s.root_id = ? GROUP BY state`)
       .all(rootId) as { state: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
@@ -149,30 +154,30 @@ export class StacksRepo {
   }
 
   deleteResource(stackId: string, name: string): void {
-    this.store.sql.prepare('DELETE FROM stack_resources WHERE stack_id = ? AND name = ?').run(stackId, name);
+    this.stmt('DELETE FROM stack_resources WHERE stack_id = ? AND name = ?').run(stackId, name);
   }
 
   putConfig(id: string, stackId: string, body: Json): void {
-    this.store.sql.prepare('INSERT OR REPLACE INTO software_configs (id, stack_id, body, created_at) VALUES (?, ?, ?, ?)').run(id, stackId, JSON.stringify(body), new Date().toISOString());
+    this.stmt('INSERT OR REPLACE INTO software_configs (id, stack_id, body, created_at) VALUES (?, ?, ?, ?)').run(id, stackId, JSON.stringify(body), new Date().toISOString());
   }
 
   getConfig(id: string): Json | undefined {
-    const row = this.store.sql.prepare('SELECT body FROM software_configs WHERE id = ?').get(id) as { body: string } | undefined;
+    const row = this.stmt('SELECT body FROM software_configs WHERE id = ?').get(id) as { body: string } | undefined;
     return row && (JSON.parse(row.body) as Json);
   }
 
   removeConfig(id: string): void {
-    this.store.sql.prepare('DELETE FROM software_configs WHERE id = ?').run(id);
+    this.stmt('DELETE FROM software_configs WHERE id = ?').run(id);
   }
 
   addSignal(handleId: string, data: Json): number {
-    const row = this.store.sql.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM wait_signals WHERE handle_id = ?').get(handleId) as { seq: number };
-    this.store.sql.prepare('INSERT INTO wait_signals (handle_id, seq, data, created_at) VALUES (?, ?, ?, ?)').run(handleId, row.seq, JSON.stringify(data), new Date().toISOString());
+    const row = this.stmt('SELECT coalesce(max(seq), 0) + 1 AS seq FROM wait_signals WHERE handle_id = ?').get(handleId) as { seq: number };
+    this.stmt('INSERT INTO wait_signals (handle_id, seq, data, created_at) VALUES (?, ?, ?, ?)').run(handleId, row.seq, JSON.stringify(data), new Date().toISOString());
     return row.seq;
   }
 
   signals(handleId: string): Json[] {
-    return (this.store.sql.prepare('SELECT data FROM wait_signals WHERE handle_id = ? ORDER BY seq').all(handleId) as { data: string }[]).map((r) => JSON.parse(r.data) as Json);
+    return (this.stmt('SELECT data FROM wait_signals WHERE handle_id = ? ORDER BY seq').all(handleId) as { data: string }[]).map((r) => JSON.parse(r.data) as Json);
   }
 }
 

@@ -3,6 +3,7 @@
  * pending -> sent -> running -> succeeded | failed, and a finished step never changes again. Log chunks
  * are keyed (step_id, seq), so a chunk an agent resends after a reconnect is stored once.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
 
 export type StepState = 'pending' | 'sent' | 'running' | 'succeeded' | 'failed';
@@ -61,15 +62,17 @@ interface StepRow {
 
 export class StepsRepo {
   constructor(private readonly store: Store) {}
+  private q(sql: string): Statement {
+    return this.store.prepare(sql);
+  }
 
   /** Stores a new pending step; returns the existing one unchanged when the id is already known. */
   create(nodeId: string, spec: StepSpec): { step: StepRecord; created: boolean } {
     return this.store.tx(() => {
       const existing = this.get(spec.id);
       if (existing) return { step: existing, created: false };
-      const seq = ((this.store.sql.prepare('SELECT max(seq) AS s FROM agent_steps').get() as { s: number | null }).s ?? 0) + 1;
-      this.store.sql
-        .prepare(`INSERT INTO agent_steps (id, seq, node_id, kind, params, timeout_ms, max_attempts, backoff_ms, state, created_at)
+      const seq = ((this.q('SELECT max(seq) AS s FROM agent_steps').get() as { s: number | null }).s ?? 0) + 1;
+      this.q(`INSERT INTO agent_steps (id, seq, node_id, kind, params, timeout_ms, max_attempts, backoff_ms, state, created_at)
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`)
         .run(spec.id, seq, nodeId, spec.kind, JSON.stringify(spec.params), spec.timeoutMs, spec.retry.maxAttempts, spec.retry.backoffMs, new Date().toISOString());
       return { step: this.get(spec.id)!, created: true };
@@ -77,37 +80,36 @@ export class StepsRepo {
   }
 
   get(id: string): StepRecord | undefined {
-    const r = this.store.sql.prepare('SELECT * FROM agent_steps WHERE id = ?').get(id) as StepRow | undefined;
+    const r = this.q('SELECT * FROM agent_steps WHERE id = ?').get(id) as StepRow | undefined;
     return r && fromRow(r);
   }
 
   /** Unfinished steps of a node in the order they were dispatched. */
   openForNode(nodeId: string): StepRecord[] {
-    return (this.store.sql.prepare(`SELECT * FROM agent_steps WHERE node_id = ? AND state IN ('pending','sent','running') ORDER BY seq`).all(nodeId) as StepRow[]).map(fromRow);
+    return (this.q(`SELECT * FROM agent_steps WHERE node_id = ? AND state IN ('pending','sent','running') ORDER BY seq`).all(nodeId) as StepRow[]).map(fromRow);
   }
 
   /** Every unfinished step (the hub's timeout and lost-agent sweep). */
   open(): StepRecord[] {
-    return (this.store.sql.prepare(`SELECT * FROM agent_steps WHERE state IN ('pending','sent','running') ORDER BY seq`).all() as StepRow[]).map(fromRow);
+    return (this.q(`SELECT * FROM agent_steps WHERE state IN ('pending','sent','running') ORDER BY seq`).all() as StepRow[]).map(fromRow);
   }
 
   listForNode(nodeId: string, limit = 1000): StepRecord[] {
-    return (this.store.sql.prepare('SELECT * FROM agent_steps WHERE node_id = ? ORDER BY seq DESC LIMIT ?').all(nodeId, limit) as StepRow[]).map(fromRow).reverse();
+    return (this.q('SELECT * FROM agent_steps WHERE node_id = ? ORDER BY seq DESC LIMIT ?').all(nodeId, limit) as StepRow[]).map(fromRow).reverse();
   }
 
   markSent(id: string): void {
-    this.store.sql.prepare(`UPDATE agent_steps SET state = 'sent', sent_at = coalesce(sent_at, ?) WHERE id = ? AND state = 'pending'`).run(new Date().toISOString(), id);
+    this.q(`UPDATE agent_steps SET state = 'sent', sent_at = coalesce(sent_at, ?) WHERE id = ? AND state = 'pending'`).run(new Date().toISOString(), id);
   }
 
   markRunning(id: string, attempt: number): void {
-    this.store.sql.prepare(`UPDATE agent_steps SET state = 'running', attempts = max(attempts, ?) WHERE id = ? AND state IN ('pending','sent','running')`).run(attempt, id);
+    this.q(`UPDATE agent_steps SET state = 'running', attempts = max(attempts, ?) WHERE id = ? AND state IN ('pending','sent','running')`).run(attempt, id);
   }
 
   /** Records the final outcome; false when the step was already finished (a duplicate result). */
   finish(id: string, o: StepOutcome): boolean {
     return (
-      this.store.sql
-        .prepare(`UPDATE agent_steps SET state = ?, changed = ?, outputs = ?, error_code = ?, error_message = ?, attempts = max(attempts, ?), finished_at = ?
+      this.q(`UPDATE agent_steps SET state = ?, changed = ?, outputs = ?, error_code = ?, error_message = ?, attempts = max(attempts, ?), finished_at = ?
                   WHERE id = ? AND state IN ('pending','sent','running')`)
         .run(o.success ? 'succeeded' : 'failed', o.changed ? 1 : 0, JSON.stringify(o.outputs), o.errorCode ?? null, o.errorMessage ?? null, o.attempts, new Date().toISOString(), id).changes === 1
     );
@@ -116,16 +118,15 @@ export class StepsRepo {
   /** Stores a log chunk once; false for a duplicate (step_id, seq). */
   appendLog(c: Omit<StepLogChunk, 'ts'>): StepLogChunk | undefined {
     const ts = new Date().toISOString();
-    const n = this.store.sql.prepare('INSERT OR IGNORE INTO agent_step_logs (step_id, seq, node_id, stream, data, ts) VALUES (?, ?, ?, ?, ?, ?)').run(c.stepId, c.seq, c.nodeId, c.stream, c.data, ts).changes;
+    const n = this.q('INSERT OR IGNORE INTO agent_step_logs (step_id, seq, node_id, stream, data, ts) VALUES (?, ?, ?, ?, ?, ?)').run(c.stepId, c.seq, c.nodeId, c.stream, c.data, ts).changes;
     return n === 1 ? { ...c, ts } : undefined;
   }
 
   /** Log chunks of a node (or one of its steps) in step order then chunk order, after a cursor. */
   logs(f: { nodeId: string; stepId?: string | undefined; limit?: number }): StepLogChunk[] {
     const rows = f.stepId
-      ? this.store.sql.prepare('SELECT l.* FROM agent_step_logs l WHERE l.node_id = ? AND l.step_id = ? ORDER BY l.seq LIMIT ?').all(f.nodeId, f.stepId, f.limit ?? 100_000)
-      : this.store.sql
-          .prepare('SELECT l.* FROM agent_step_logs l JOIN agent_steps s ON s.id = l.step_id WHERE l.node_id = ? ORDER BY s.seq, l.seq LIMIT ?')
+      ? this.q('SELECT l.* FROM agent_step_logs l WHERE l.node_id = ? AND l.step_id = ? ORDER BY l.seq LIMIT ?').all(f.nodeId, f.stepId, f.limit ?? 100_000)
+      : this.q('SELECT l.* FROM agent_step_logs l JOIN agent_steps s ON s.id = l.step_id WHERE l.node_id = ? ORDER BY s.seq, l.seq LIMIT ?')
           .all(f.nodeId, f.limit ?? 100_000);
     return (rows as { step_id: string; node_id: string; seq: number; stream: string; data: string; ts: string }[]).map((r) => ({
       stepId: r.step_id, nodeId: r.node_id, seq: r.seq, stream: r.stream, data: r.data, ts: r.ts,

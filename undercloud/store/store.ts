@@ -6,7 +6,7 @@
  * file can never be corrupted by a crash; a power loss may lose the last transactions, never half of one.
  */
 import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrations as defaultMigrations, type Migration } from './migrations/index.js';
@@ -26,6 +26,7 @@ export class Store {
   readonly events: EventsRepo;
   readonly operations: OperationsRepo;
   private afterCommitQueue: (() => void)[] | undefined;
+  private readonly statements = new Map<string, Statement>();
 
   private constructor(db: Db, file: string) {
     this.sql = db;
@@ -53,6 +54,16 @@ export class Store {
       throw err;
     }
     return new Store(db, file);
+  }
+
+  /**
+   * A prepared statement for `sql`, prepared once per store: repositories run the same few statements
+   * thousands of times (a stack create, a fan-out to a thousand agents), and preparing is not free.
+   */
+  prepare(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.sql.prepare(sql)));
+    return st;
   }
 
   /**

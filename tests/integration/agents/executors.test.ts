@@ -104,7 +104,7 @@ describe('executors', () => {
   it('inventory: CPUs, memory, disks, NICs and DMI from /proc and /sys', async () => {
     const r = await run('ramdisk-1', 'inventory', {});
     expect(r.changed).toBe(false);
-    const inv = r.outputs.inventory as Record<string, any>;
+    const inv = r.outputs.inventory as { cpu: unknown; memory: { totalBytes: number }; disks: unknown[]; interfaces: unknown[]; system: Record<string, string> };
     expect(inv.cpu).toMatchObject({ count: 2, model: 'Fake CPU @ 2.00GHz' });
     expect(inv.memory.totalBytes).toBe(8167848 * 1024);
     expect(inv.disks).toEqual([
@@ -152,7 +152,9 @@ describe('power steps (dry run)', () => {
   it('power_off reports first, then acts', async () => {
     const a = startAgent(lab, { nodeId: 'ramdisk-2', token: await lab.token('ramdisk-2'), mode: 'ramdisk', dryRun: true, root });
     try {
-      await waitUntil(async () => (await agentState(lab, 'ramdisk-2')) === 'connected', 20_000, 'ramdisk-2 to connect');
+      await waitUntil(async () => (await agentState(lab, 'ramdisk-2')) === 'connected', 20_000, 'ramdisk-2 to connect').catch((err: Error) => {
+        throw new Error(`${err.message}; agent output:\n${a.output()}`);
+      });
       const r = await run('ramdisk-2', 'power_off', { delay_ms: 0 });
       expect(r.state).toBe('succeeded');
       await waitUntil(() => existsSync(path.join(a.stateDir, 'power-actions.log')), 5000, 'the dry-run power action');

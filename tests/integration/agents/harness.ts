@@ -4,13 +4,16 @@
  * processes (the bundled dist/agent/undercloud-agent.cjs run with `node`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AgentsClient, type LogLine, type RunStepRequest, type StepInfo } from '../../../proto/gen/undercloud/v1/agents.js';
 import { ROOT, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
+
+/** Agent state dirs this run created; removed by lab.close(). */
+const createdDirs: string[] = [];
 
 export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'undercloud-agent.cjs');
 
@@ -63,6 +66,7 @@ export async function startLab(agentsConfig: Record<string, string> = {}): Promi
     async close() {
       await daemon.stop();
       daemon.cleanup();
+      for (const d of createdDirs.splice(0)) rmSync(d, { recursive: true, force: true });
     },
   };
   return lab;
@@ -87,6 +91,7 @@ export interface AgentProcess {
 
 export function startAgent(lab: AgentLab, o: { nodeId: string; token?: string; stateDir?: string; mode?: 'node' | 'ramdisk'; root?: string; dryRun?: boolean; env?: NodeJS.ProcessEnv; caFile?: string }): AgentProcess {
   const stateDir = o.stateDir ?? mkdtempSync(path.join(tmpdir(), `agent-${o.nodeId}-`));
+  if (!o.stateDir) createdDirs.push(stateDir);
   mkdirSync(stateDir, { recursive: true });
   const args = [AGENT_BUNDLE, '--server', `127.0.0.1:${lab.port}`, '--ca-file', o.caFile ?? lab.caFile, '--node-id', o.nodeId, '--state-dir', stateDir, '--mode', o.mode ?? 'node'];
   if (o.token) args.push('--token', o.token);

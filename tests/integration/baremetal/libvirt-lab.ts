@@ -11,12 +11,14 @@ import { randomBytes } from 'node:crypto';
 
 export const URI = 'qemu:///system';
 
+// 120 s: the first call after libvirtd starts probes QEMU's capabilities, slow under TCG on a busy machine.
 function virsh(args: string[]): string {
-  return execFileSync('virsh', ['-c', URI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+  return execFileSync('virsh', ['-c', URI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 }
 
-function reachable(): boolean {
-  return spawnSync('virsh', ['-c', URI, 'version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+// The first answer of a fresh libvirtd waits for its QEMU capability probe (13 s idle, more under load).
+function reachable(timeout = 90_000): boolean {
+  return spawnSync('virsh', ['-c', URI, 'version'], { stdio: 'ignore', timeout }).status === 0;
 }
 
 function requireTool(cmd: string, pkg: string): void {
@@ -36,13 +38,13 @@ export async function startLibvirt(): Promise<LibvirtLab> {
   requireTool('libvirtd', 'libvirt-daemon-system');
   requireTool('qemu-system-x86_64', 'qemu-system-x86');
   const started: number[] = [];
-  if (!reachable()) {
+  if (!reachable(5_000)) {
     for (const [bin, pidFile] of [['virtlogd', '/run/virtlogd.pid'], ['libvirtd', '/run/libvirtd.pid']] as const) {
       if (spawnSync(bin, ['-d'], { stdio: 'ignore' }).status !== 0) throw new Error(`cannot start ${bin} -d`);
       for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
       if (existsSync(pidFile)) started.push(Number(readFileSync(pidFile, 'utf8').trim()));
     }
-    for (let i = 0; i < 100 && !reachable(); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 3 && !reachable(); i++) await new Promise((r) => setTimeout(r, 500));
     if (!reachable()) throw new Error('libvirtd started but qemu:///system does not answer');
   }
   const prefix = `uc-bmtest-${randomBytes(3).toString('hex')}`;

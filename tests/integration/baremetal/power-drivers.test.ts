@@ -3,7 +3,7 @@
  * IPMI through python3-pyghmi's virshbmc. Each goes through the conductor's idempotent power path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { startLibvirt, URI, type LibvirtLab } from './libvirt-lab.js';
 import { RedfishEmulator } from '../../../undercloud/baremetal/emulators/redfish-emulator.js';
 import { memoryConductor } from '../../unit/baremetal/helpers.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   enroll('rf', 'redfish', { redfish_address: emulator.url, redfish_username: 'admin', redfish_password: 'redfish-pw' }, '52:54:00:10:00:02');
   enroll('ipmi', 'ipmi', { ipmi_address: '127.0.0.1', ipmi_port: String(IPMI_PORT), ipmi_username: 'admin', ipmi_password: 'password' }, '52:54:00:10:00:03');
   await new Promise((r) => setTimeout(r, 1500)); // virshbmc needs a moment to bind
-});
+}, 300_000); // a fresh libvirtd probes QEMU's capabilities first
 
 afterAll(async () => {
   bmc?.kill('SIGTERM');
@@ -79,6 +79,18 @@ describe('boot device', () => {
       await task.driver.management.setBootDevice(task, 'disk', true, signal());
       expect((await task.driver.management.getBootDevice(task, signal())).device).toBe('disk');
     });
+  });
+});
+
+describe('power-state sync', () => {
+  it('records a change made behind our back without touching the node', async () => {
+    execFileSync('virsh', ['-c', URI, 'start', lv]);
+    await conductor.syncPowerStates(3, signal());
+    expect(conductor.nodes.get('lv')!.powerState).toBe('power on');
+    expect(lab.state(lv)).toBe('running');
+    execFileSync('virsh', ['-c', URI, 'destroy', lv]);
+    await conductor.syncPowerStates(3, signal());
+    expect(conductor.nodes.get('lv')!.powerState).toBe('power off');
   });
 });
 

@@ -86,7 +86,7 @@ describe('undercloud daemon', () => {
     // What a killed daemon leaves behind: an operation still marked running.
     const store = Store.open(d.storePath);
     expect(store.integrityCheck()).toBe('ok');
-    const op = store.operations.begin('stack.create', { type: 'stack', id: 'overcloud' });
+    const op = store.operations.begin('test.unresumable', { type: 'stack', id: 'overcloud' });
     store.close();
 
     await d.restart();
@@ -97,7 +97,7 @@ describe('undercloud daemon', () => {
     expect(resumed.every((e) => e.id > before.lastEventId)).toBe(true);
     const failed = resumed.find((e) => e.kind === 'operation.failed')!;
     expect(failed.subjectId).toBe('overcloud');
-    expect(failed.message).toMatch(/stopped unexpectedly .*stack\.create operation was in progress/);
+    expect(failed.message).toMatch(/stopped unexpectedly .*test\.unresumable operation was in progress/);
     const check = Store.open(d.storePath, { readonly: true });
     expect(check.operations.get(op.id)!.state).toBe('failed');
     expect(check.events.list({ kinds: ['daemon.config_checked'] }).length).toBeGreaterThanOrEqual(2);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cachePaths, offlineMissing, rootfsCacheKey } from '../../../disk-image-builder/cache.js';
@@ -8,6 +8,7 @@ import { fstab, planLayout, sfdiskScript } from '../../../disk-image-builder/blo
 
 describe('rootfsCacheKey', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dib-cache-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const s = path.join(dir, '10-bootstrap');
   writeFileSync(s, 'v1');
   const base = { mirror: 'http://m/debian', release: 'bookworm', variant: 'minbase', packages: ['b', 'a'], bootstrapScripts: [s] };

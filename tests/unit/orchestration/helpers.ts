@@ -14,11 +14,13 @@ export interface EvalOptions {
   files?: Record<string, string>;
 }
 
+/** The expression always sits on line 8, column 14. */
 export function template(expr: string, o: EvalOptions = {}): string {
   return [
     `heat_template_version: ${o.version ?? 'wallaby'}`,
     `parameters: ${o.params ?? '{}'}`,
-    `conditions: ${o.conditions ?? '{}'}`,
+    // A comment keeps the expression on line 8 whether or not there are conditions (2016-10-14+ only).
+    o.conditions !== undefined ? `conditions: ${o.conditions}` : '# no conditions',
     'resources:',
     '  r:',
     '    type: OS::Heat::Value',

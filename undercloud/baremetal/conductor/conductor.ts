@@ -17,7 +17,7 @@ import type { Node } from '../node.js';
 import { STATES, STUCK_STATE_RECOVERY, canProcess, type ProvisionEvent, type ProvisionState } from '../states.js';
 import { sleep } from '../drivers/retry.js';
 import { Task } from './task.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../../concurrency/semaphore.js';
 import { readPowerState, type PowerOptions } from './power.js';
 
 export interface ConductorOptions {
@@ -48,6 +48,7 @@ export class Conductor {
   readonly nodes: NodesRepo;
   private readonly deploySlots: Semaphore;
   private syncTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
   private readonly syncFailures = new Map<string, number>();
 
   constructor(
@@ -114,11 +115,11 @@ export class Conductor {
 
   /** Runs `fn` while holding one of max_concurrent_deploy slots (waits for a free one). */
   async withDeploySlot<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-    await this.deploySlots.acquire(signal);
+    const release = await this.deploySlots.acquire(signal);
     try {
       return await fn();
     } finally {
-      this.deploySlots.release();
+      release();
     }
   }
 
@@ -147,6 +148,41 @@ export class Conductor {
     return { released, failed };
   }
 
+  /**
+   * Fails nodes that waited too long for their agent in a wait state (Ironic's _check_deploy_timeouts and
+   * friends): `timeouts` maps a wait state to its limit in ms (deploy_callback_timeout, ...). Nodes somebody
+   * holds are skipped; the next round sees them again. Returns the names of the nodes it failed.
+   */
+  async checkProvisionTimeouts(timeouts: Partial<Record<ProvisionState, { ms: number; option: string }>>, now = Date.now()): Promise<string[]> {
+    const failed: string[] = [];
+    const states = (Object.keys(timeouts) as ProvisionState[]).filter((s) => (timeouts[s]?.ms ?? 0) > 0);
+    for (const n of this.nodes.inStates(states)) {
+      const limit = timeouts[n.provisionState]!;
+      if (n.reservation !== undefined || now - Date.parse(n.provisionUpdatedAt) < limit.ms) continue;
+      try {
+        await this.withNode(n.id, { purpose: 'timeout', exclusive: true }, (task) => {
+          if (task.node.provisionState !== n.provisionState) return; // moved on meanwhile
+          task.process(canProcess(n.provisionState, 'fail') ? 'fail' : 'abort', {
+            error: `node ${n.name}: timed out after ${Math.round(limit.ms / 1000)}s in "${n.provisionState}" waiting for the agent ([baremetal] ${limit.option})`,
+          });
+          failed.push(n.name);
+        });
+      } catch (err) {
+        this.log.warn('provision timeout check skipped a node', { node: n.name, error: (err as Error).message });
+      }
+    }
+    return failed;
+  }
+
+  /** Runs checkProvisionTimeouts every `intervalMs` (Ironic's check_provision_state_interval). */
+  startTimeoutChecks(intervalMs: number, timeouts: Parameters<Conductor['checkProvisionTimeouts']>[0]): void {
+    if (intervalMs <= 0) return;
+    this.timeoutTimer = setInterval(() => {
+      this.checkProvisionTimeouts(timeouts).catch((err: Error) => this.log.warn('provision timeout check failed', { error: err.message }));
+    }, intervalMs);
+    this.timeoutTimer.unref();
+  }
+
   /** Starts the periodic power-state sync (Ironic's sync_power_state_interval); 0 disables it. */
   startPowerSync(intervalMs: number, maxFailures = 3): void {
     if (intervalMs <= 0) return;
@@ -159,7 +195,9 @@ export class Conductor {
 
   stop(): void {
     if (this.syncTimer) clearInterval(this.syncTimer);
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
     this.syncTimer = undefined;
+    this.timeoutTimer = undefined;
   }
 
   /**

@@ -35,5 +35,7 @@ export const runCommand: CommandRunner = (cmd, args, opts) =>
       else reject(err);
     });
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A tool that exits without reading stdin must not turn into an EPIPE on our side.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../daemon/config.js';
-import { Daemon } from '../../daemon/daemon.js';
 import { globals } from '../common/program.js';
 
 export function register(program: Command): void {
@@ -10,6 +8,9 @@ export function register(program: Command): void {
     .option('--no-console-log', 'log only to the log file')
     .action(async (opts: { consoleLog: boolean }, cmd: Command) => {
       const g = globals(cmd);
+      // Imported here so other commands don't pay for loading the whole daemon.
+      const { loadConfig } = await import('../../daemon/config.js');
+      const { Daemon } = await import('../../daemon/daemon.js');
       const config = loadConfig(g.config);
       const daemon = new Daemon(config, { debug: g.debug, console: opts.consoleLog });
       await daemon.start();

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { install, type StepResult } from '../../install/install.js';
-import { uninstall } from '../../install/uninstall.js';
+import type { StepResult } from '../../install/install.js';
 import { loadConfig } from '../../daemon/config.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
@@ -62,6 +61,7 @@ export function register(program: Command): void {
     const g = globals(c);
     const pick = (map: Record<string, string>) => Object.fromEntries(Object.entries(map).filter(([flag]) => typeof opts[flag] === 'string').map(([flag, key]) => [key, String(opts[flag])]));
     const table = g.format === 'table';
+    const { install } = await import('../../install/install.js');
     const result = await install({
       configFile: g.config, settings: pick(DEFAULT_FLAGS), subnet: pick(SUBNET_FLAGS), skipPackages: opts.skipPackages === true, start: opts.start !== false,
       onStep: table ? (s) => out(`${s.step.padEnd(13)} ${s.status.padEnd(9)} ${s.detail}\n`) : undefined,
@@ -77,6 +77,7 @@ export function register(program: Command): void {
     .option('--purge', 'also delete the state directory (the store and images)', false)
     .action(async (opts: { purge: boolean }, c: Command) => {
       const g = globals(c);
+      const { uninstall } = await import('../../install/uninstall.js');
       const steps = await uninstall(loadConfig(g.config), opts.purge);
       out(renderData({ steps }, g.format, () => renderTable(steps, stepColumns)));
     });

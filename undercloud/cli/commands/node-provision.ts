@@ -1,5 +1,5 @@
 /**
- * Provision verbs: `overcloud node manage|introspect|provide|clean|delete`. The daemon does the work;
+ * Provision verbs: `overcloud node manage|introspect|provide|clean|rebuild|delete`. The daemon does the work;
  * with --wait the command follows the nodes until they settle and fails naming any node that did not
  * reach the expected state, with its last_error.
  */
@@ -101,6 +101,23 @@ export function register(program: Command): void {
           await verb(nc, names, 'provide');
           nodes = await waitForNodes(nc, names, 'available', w ?? 1800);
         }
+        print(g.format, nodes);
+      } finally {
+        nc.conn.close();
+      }
+    });
+  node
+    .command('rebuild')
+    .description('re-image active nodes in place, keeping their identity (no cleaning)')
+    .argument('<nodes...>', 'names or ids')
+    .option('--wait [seconds]', 'wait until the nodes are active again (default 3600 s)')
+    .action(async (names: string[], opts: { wait?: string | boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const nc = nodeClient(g.config);
+      try {
+        let nodes = await verb(nc, names, 'rebuild');
+        const w = waitSeconds(opts.wait, 3600);
+        if (w !== undefined) nodes = await waitForNodes(nc, names, 'active', w);
         print(g.format, nodes);
       } finally {
         nc.conn.close();

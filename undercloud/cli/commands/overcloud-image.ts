@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
-import { buildImage, breakShell, DEFAULT_ELEMENTS_DIR, loadImageDefinitions, phaseFromBreakName, type BuildEvent, type BuildOptions, type BuildResult } from '../../../disk-image-builder/index.js';
+import { buildImage, breakShell, DEFAULT_ELEMENTS_DIR, InvalidImageDefinitionError, loadImageDefinitions, phaseFromBreakName, type BuildEvent, type BuildOptions, type BuildResult } from '../../../disk-image-builder/index.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { registerImageStoreCommands } from './overcloud-image-store.js';
@@ -57,7 +57,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const file = definitionsFile(cmd, opts.configFile);
       const defs = loadImageDefinitions(file).filter((d) => !opts.image || opts.image.includes(d.imagename));
-      if (defs.length === 0) throw new InvalidArgumentError(`no image named ${opts.image?.join(', ')} in ${file}`);
+      if (defs.length === 0) throw new InvalidImageDefinitionError(file, `no image named ${opts.image?.join(', ')}`);
       const ac = new AbortController();
       const onSig = () => ac.abort(new Error('interrupted'));
       process.once('SIGINT', onSig);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../daemon/config.js';
 import { isRunning, serviceMode, startService, stopService } from '../../install/service.js';
-import { runSupervisor } from '../../install/supervisor.js';
 import { renderData } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { waitForStatus } from './install.js';
@@ -41,6 +40,7 @@ export function register(program: Command): void {
     .command('supervise', { hidden: true })
     .description('run the daemon under a restarting supervisor (used by start where systemd is not PID 1)')
     .action(async (_o, c: Command) => {
+      const { runSupervisor } = await import('../../install/supervisor.js');
       await runSupervisor(loadConfig(globals(c).config));
     });
 }

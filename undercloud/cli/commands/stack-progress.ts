@@ -19,7 +19,14 @@ export function summarizeCounts(counts: Record<string, number>): string {
 export async function followStack(conn: Connection, stackName: string, opts: { afterId: number; quiet?: boolean }): Promise<Stack> {
   const orch = conn.client(OrchestrationClient);
   const uc = conn.client(UndercloudClient);
-  let stack = await call(conn, orch.getStack, orch, { name: stackName });
+  let stack: Stack;
+  try {
+    stack = await call(conn, orch.getStack, orch, { name: stackName });
+  } catch (err) {
+    // Followed a delete that finished before we looked: the stack is gone, which is success.
+    if ((err as { code?: string }).code !== 'STACK_NOT_FOUND') throw err;
+    return { id: stackName, name: stackName, action: 'DELETE', status: 'COMPLETE', statusReason: 'Stack DELETE completed successfully', outputsJson: '{}', createdAt: '', updatedAt: '', resourceCounts: {}, timeoutMinutes: 0 };
+  }
   const tty = process.stderr.isTTY === true;
   let last = '';
   let pending: NodeJS.Timeout | undefined;

@@ -24,6 +24,7 @@ export function statusView(s: StatusResponse) {
   return {
     version: s.version, state: s.state, pid: s.pid, uptime_seconds: Math.round(s.uptimeSeconds * 10) / 10,
     started_at: s.startedAt, socket: s.socketPath, store: s.storePath, last_event_id: s.lastEventId, counts: s.counts,
+    problems: s.problems.map((p) => ({ source: p.source, message: p.message, since: p.since })),
   };
 }
 
@@ -38,6 +39,7 @@ export function register(program: Command): void {
       out(renderData(view, g.format, () => renderFields({
         version: view.version, state: view.state, pid: view.pid, uptime: formatUptime(s.uptimeSeconds), socket: view.socket, store: view.store,
         'last event': view.last_event_id, ...Object.fromEntries(Object.entries(view.counts).map(([k, v]) => [`count: ${k}`, v])),
+        ...Object.fromEntries(view.problems.map((p) => [`problem: ${p.source}`, p.message])),
       })));
     });
 }

@@ -5,6 +5,7 @@
  * daemon resumes it: the walk is convergent, so finished resources are skipped and started ones are polled.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Store } from '../../store/store.js';
 import { StacksRepo, type ResourceRecord, type StackRecord, type StackTemplate } from '../../store/stacks.js';
 import type { EventBus } from '../../events/event-bus.js';
@@ -244,6 +245,8 @@ export class StackEngine {
     const stack = this.repo.get(stackId);
     if (!stack) throw new StackNotFoundError(stackId);
     const signal = stack.timeoutMinutes ? AbortSignal.any([opSignal, AbortSignal.timeout(stack.timeoutMinutes * 60_000)]) : opSignal;
+    // Every resource in flight listens on this signal; thousands at once are expected, not a leak.
+    setMaxListeners(0, signal);
     const started = Date.now();
     try {
       if (action === 'DELETE') {

@@ -33,6 +33,9 @@ export interface StackRuntime {
   /** Resources whose condition holds, in template order. */
   active: string[];
   activeSet: Set<string>;
+  /** Template order of each resource, and memoised requirements (both asked once per resource per walk). */
+  positions: Map<string, number>;
+  requirements: Map<string, string[]>;
   /** The uploaded bundle of the root stack (nested stacks add their generated files to it). */
   rootBundle: TemplateBundle;
 }
@@ -64,8 +67,9 @@ export function snapshotOf(r: ResourceRecord): ResourceSnapshot {
 const HIDDEN_ATTRIBUTES = new Set(['members', 'member_order']);
 
 export function buildRuntime(record: StackRecord, rootBundle: TemplateBundle, records: ResourceRecord[], depth: number, facade: Facade = {}, maxDepth?: number): StackRuntime {
-  const files = Object.keys(record.template.files).length === 0 ? rootBundle.files : { ...rootBundle.files, ...record.template.files };
-  const bundle: TemplateBundle = { ...rootBundle, files, rootTemplate: record.template.templateFile };
+  // The template side caches parsed files and the merged environment per bundle object: nested stacks share
+  // the root's bundle object, so a group of a thousand members parses its member template once.
+  const bundle: TemplateBundle = Object.keys(record.template.files).length === 0 ? rootBundle : { ...rootBundle, files: { ...rootBundle.files, ...record.template.files } };
   const loaded = loadTemplate(bundle, { templateFile: record.template.templateFile, parameters: record.template.parameters, depth, maxDepth });
   const def = loaded.definition;
   const params = loaded.parameterValues;
@@ -78,6 +82,8 @@ export function buildRuntime(record: StackRecord, rootBundle: TemplateBundle, re
     .filter((r) => r.condition === undefined || resolveCond(r.condition, rt.ctx) === true)
     .map((r) => r.name);
   rt.activeSet = new Set(rt.active);
+  rt.positions = new Map(Object.keys(def.resources).map((n, i) => [n, i]));
+  rt.requirements = new Map();
   return rt;
 }
 
@@ -123,8 +129,12 @@ function attributeOf(rt: StackRuntime, name: string, attr: string | undefined, p
 
 /** What a resource requires: get_resource/get_attr in its properties and metadata, and depends_on; active resources only. */
 export function requirementsOf(rt: StackRuntime, name: string): string[] {
+  const known = rt.requirements.get(name);
+  if (known) return known;
   const def = rt.def.resources[name]!;
   const deps = new Set<string>([...dependenciesOf(def.properties), ...dependenciesOf(def.metadata), ...def.dependsOn]);
   deps.delete(name);
-  return [...deps].filter((d) => rt.activeSet.has(d));
+  const out = [...deps].filter((d) => rt.activeSet.has(d));
+  rt.requirements.set(name, out);
+  return out;
 }

@@ -3,9 +3,7 @@
  * stack file of a bundle with parameters, resolve snippets, find their dependencies. Kept in one file so the
  * engine depends on a handful of calls, and tests can see exactly what is used.
  */
-import { evaluateConditions, parseStack, resolveSnippet, snippetDependencies } from '../template/index.js';
-// Not (yet) in template/index.ts's export list; asked for in the report.
-import { resolveCondition } from '../template/resolve.js';
+import { evaluateConditions, parseStack, resolveCondition, resolveSnippet, snippetDependencies } from '../template/index.js';
 import type { Json, ResolveContext, Snippet, StackDefinition, TemplateBundle } from '../template/types.js';
 import { attributeNames, isKnownType } from '../resources/index.js';
 

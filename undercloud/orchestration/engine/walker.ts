@@ -14,7 +14,7 @@ import type { AnyPlugin, CheckResult, ConfigStore, NestedView, Outcome, Resource
 import { isUpdateAllowed, validatorFor, describeErrors } from '../resources/common.js';
 import { PropertiesInvalidError } from '../resources/errors.js';
 import { Graph } from '../graph/graph.js';
-import { runGraph, Semaphore, sleep } from './scheduler.js';
+import { runGraph, sleep, type Semaphore } from './scheduler.js';
 import type { Persister } from './persister.js';
 import { buildRuntime, pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
 import { resolve, resolveCond } from './templates.js';
@@ -45,6 +45,8 @@ export interface WalkerDeps {
 type Action = 'CREATE' | 'UPDATE';
 
 export class Walker {
+  private readonly linked = new WeakMap<AbortSignal, Set<AbortController>>();
+
   constructor(private readonly d: WalkerDeps) {}
 
   /** Brings a stack to its template; returns its outputs. */
@@ -99,7 +101,7 @@ export class Walker {
     const plugin = pluginForDef(def);
     const type = def.providerTemplate ? def.type : def.resolvedType;
     const requires = requirementsOf(rt, name);
-    const position = Object.keys(rt.def.resources).indexOf(name);
+    const position = rt.positions.get(name) ?? 0;
     const existing = rt.records.get(name);
     let props: Record<string, Json>;
     try {
@@ -121,6 +123,11 @@ export class Walker {
       if (existing.action === 'CREATE' && existing.status === 'IN_PROGRESS' && existing.handle !== undefined && plugin.checkCreateComplete && sameJson(existing.properties, props)) {
         // A create a previous daemon started: go back to polling, never call create again.
         await this.resumeCreate(rt, existing, plugin, signal);
+        return;
+      }
+      if (existing.action === 'UPDATE' && existing.status === 'IN_PROGRESS' && existing.handle !== undefined && plugin.checkUpdateComplete && sameJson(existing.properties, props)) {
+        // An update a previous daemon applied (its new properties were saved before polling): poll again.
+        await this.resumeUpdate(rt, existing, plugin, signal);
         return;
       }
       const createDone = existing.action !== 'CREATE' || existing.status === 'COMPLETE';
@@ -191,6 +198,16 @@ export class Walker {
     }
   }
 
+  private async resumeUpdate(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, signal: AbortSignal): Promise<void> {
+    try {
+      await this.leaf(rt.record, rec, signal, (ctx) => this.poll(ctx, rec, plugin.checkUpdateComplete!.bind(plugin)), 'UPDATE');
+      this.transition(rt.record, rec, 'UPDATE', 'COMPLETE', 'state changed (resumed after a daemon restart)');
+    } catch (err) {
+      this.fail(rt.record, rec, err, signal);
+      throw err;
+    }
+  }
+
   private async update(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, signal: AbortSignal): Promise<void> {
     const prev: ResourceSnapshot = structuredClone(snapshotOf(rec));
     this.transition(rt.record, rec, 'UPDATE', 'IN_PROGRESS', 'state changed');
@@ -215,17 +232,54 @@ export class Walker {
   /** Runs a leaf action under the concurrency cap and the per-resource timeout. */
   private async leaf(stack: StackRecord, rec: ResourceRecord, signal: AbortSignal, fn: (ctx: ResourceContext) => Promise<void>, action: 'CREATE' | 'UPDATE' | 'DELETE'): Promise<void> {
     const seconds = this.d.options.resourceTimeoutSeconds;
-    const timeout = AbortSignal.timeout(seconds * 1000);
-    const rsig = AbortSignal.any([signal, timeout]);
-    const ctx = this.contextFor(stack, rec.name, rsig, action);
-    await this.d.semaphore.with(async () => {
-      try {
-        await fn(ctx);
-      } catch (err) {
-        if (timeout.aborted && !signal.aborted) throw new ActionTimeoutError(`resource ${rec.name} ${action}`, seconds);
-        throw err;
-      }
-    }, rsig);
+    // One controller and one timer per action (cheaper than AbortSignal.any/timeout over thousands of resources).
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new ActionTimeoutError(`resource ${rec.name} ${action}`, seconds));
+    }, seconds * 1000);
+    const unlink = this.link(signal, controller);
+    const ctx = this.contextFor(stack, rec.name, controller.signal, action);
+    try {
+      await this.d.semaphore.with(async () => {
+        try {
+          await fn(ctx);
+        } catch (err) {
+          if (timedOut && !signal.aborted) throw new ActionTimeoutError(`resource ${rec.name} ${action}`, seconds);
+          throw err;
+        }
+      }, controller.signal);
+    } catch (err) {
+      if (timedOut && !signal.aborted) throw new ActionTimeoutError(`resource ${rec.name} ${action}`, seconds);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      unlink();
+    }
+  }
+
+  /**
+   * Aborts `controller` when `signal` aborts. One listener per parent signal fans out to a set, because
+   * EventTarget.addEventListener is linear in the listeners already there (thousands of resources at once).
+   */
+  private link(signal: AbortSignal, controller: AbortController): () => void {
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      return () => undefined;
+    }
+    let set = this.linked.get(signal);
+    if (!set) {
+      const members = new Set<AbortController>();
+      set = members;
+      this.linked.set(signal, members);
+      signal.addEventListener('abort', () => {
+        for (const c of members) c.abort(signal.reason);
+      }, { once: true });
+    }
+    set.add(controller);
+    const members = set;
+    return () => members.delete(controller);
   }
 
   private contextFor(stack: StackRecord, resourceName: string, signal: AbortSignal, action: 'CREATE' | 'UPDATE' | 'DELETE'): ResourceContext {
@@ -258,17 +312,24 @@ export class Walker {
     if (rt.depth + 1 > this.d.options.maxNestedDepth) throw new NestingTooDeepError(`${rt.record.name}/${rec.name}`, this.d.options.maxNestedDepth);
     const spec = plugin.nested!.build(props, prev, { stackName: rt.record.name, resourceName: rec.name, resource: def });
     const template: StackTemplate = { templateFile: spec.templateFile, parameters: spec.parameters, files: spec.files };
+    if (rec.nestedStackId) this.d.persister.flush();
     let child = rec.nestedStackId ? this.d.repo.get(rec.nestedStackId) : undefined;
     let childAction: Action = 'CREATE';
+    let childRecords: ResourceRecord[] = [];
     if (child) {
       this.d.repo.setTemplate(child.id, template);
       child = { ...child, template };
       childAction = child.action === 'CREATE' && child.status !== 'COMPLETE' ? 'CREATE' : 'UPDATE';
+      childRecords = this.d.repo.resources(child.id);
     } else {
-      child = this.d.repo.insertStack({
+      // A new child has no rows yet: its insert is batched with the next flush, nothing is read back.
+      const now = new Date().toISOString();
+      const fresh = {
         id: randomUUID(), name: `${rt.record.name}-${rec.name}`, parentId: rt.record.id, parentResource: rec.name, rootId: rt.record.rootId,
-        action: 'CREATE', status: 'IN_PROGRESS', statusReason: '', template, outputs: undefined, timeoutMinutes: undefined,
-      });
+        action: 'CREATE' as const, status: 'IN_PROGRESS' as const, statusReason: '', template, outputs: undefined, timeoutMinutes: undefined,
+      };
+      this.d.persister.insertStack(fresh);
+      child = { ...fresh, createdAt: now, updatedAt: now };
       rec.nestedStackId = child.id;
       this.d.persister.saveResource(rec);
     }
@@ -277,11 +338,11 @@ export class Walker {
       deletion_policy: def.deletionPolicy,
       update_policy: def.updatePolicy === undefined ? undefined : (resolve(def.updatePolicy, rt.ctx) ?? undefined),
     };
-    this.d.persister.flush();
-    const childRt = buildRuntime(child, rt.rootBundle, this.d.repo.resources(child.id), rt.depth + 1, facade, this.d.options.maxNestedDepth);
+    const childRt = buildRuntime(child, rt.rootBundle, childRecords, rt.depth + 1, facade, this.d.options.maxNestedDepth);
     const outputs = await this.converge(childRt, childAction, signal);
     const view: NestedView = {
       stackId: child.id,
+      stackName: child.name,
       outputs,
       resources: childRt.active.map((n) => {
         const r = childRt.records.get(n)!;

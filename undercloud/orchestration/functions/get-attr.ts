@@ -27,7 +27,7 @@ export const getAttr: IntrinsicFunction = {
     }
     const attr = literalString(a.items[1]);
     const known = v.attributeNames(name);
-    if (attr !== undefined && known !== undefined && !known.includes(attr)) {
+    if (attr !== undefined && known !== undefined && !known.includes(attr) && !attr.startsWith('resource.')) {
       v.error('UNKNOWN_ATTRIBUTE', a.items[1]?.pos ?? call.pos, call.path, `get_attr: the resource "${name}" has no attribute "${attr}"`);
     }
   },

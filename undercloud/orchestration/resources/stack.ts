@@ -37,7 +37,7 @@ export const stackResource: ResourcePlugin<StackProps> = {
       const file = `.generated/${ctx.stackName}/${ctx.resourceName}.stack.yaml`;
       return { templateFile: file, files: { [file]: p.template }, parameters: asRecord(p.parameters) };
     },
-    collect: (child) => ({ refId: child.stackId, attributes: { outputs: child.outputs, stack_name: '' } }),
+    collect: (child) => ({ refId: child.stackId, attributes: { outputs: child.outputs, stack_name: child.stackName } }),
   },
   getAttribute: (snap, name, path) => (name in snap.attributes ? dig(snap.attributes[name], path) : undefined),
 };

@@ -87,6 +87,7 @@ export interface NestedSpec {
 /** The child stack of a nested resource, after it converged. */
 export interface NestedView {
   stackId: string;
+  stackName: string;
   outputs: Record<string, Json>;
   /** Child resources in template order: name, reference id, every stored attribute. */
   resources: { name: string; refId: string | undefined; attributes: Record<string, Json> }[];

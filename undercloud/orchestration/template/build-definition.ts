@@ -164,7 +164,7 @@ export function buildDefinition(b: BuildInput): StackDefinition {
       }
     } else {
       const t = resolveType(env, type, e.key);
-      if (!t.ok) error(t.code, typeNode.pos, [...path, 'type'], t.message);
+      if (!t.ok) error(t.code, t.pos, [...path, 'type'], t.message);
       else {
         r.resolvedType = t.resolvedType;
         if (t.providerTemplate !== undefined) r.providerTemplate = t.providerTemplate;

@@ -5,7 +5,7 @@
  * an escaping or missing reference is an error at its position.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { TemplateError, TemplateErrors } from '../errors.js';
 import { isTemplatePath, resolveRef } from './paths.js';
@@ -15,6 +15,11 @@ import { parseYaml } from './yaml-source.js';
 export interface LoadBundleOptions {
   /** Environment files (-e), in order; relative to the current directory. */
   environments?: string[];
+  /**
+   * Environment directories (tripleoclient's --environment-directory): their *.yaml/*.yml files, in ascending
+   * name order, apply before the -e files.
+   */
+  environmentDirectories?: string[];
   /** roles_data.yaml (-r); undefined = DIR/roles_data.yaml when present; false = none (plain HOT stack). */
   rolesData?: string | false;
   /** Root template name inside the dir (default overcloud.yaml). */
@@ -72,7 +77,13 @@ export async function loadBundle(templateDir: string, opts: LoadBundleOptions = 
     }
   };
 
-  const envs = [...(opts.environments ?? [])];
+  const fromDirs = (opts.environmentDirectories ?? []).flatMap((d) =>
+    readdirSync(d)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort()
+      .map((n) => path.join(d, n)),
+  );
+  const envs = [...fromDirs, ...(opts.environments ?? [])];
   if (opts.defaultRegistry !== false && existsSync(path.join(rootDir, DEFAULT_REGISTRY))) envs.unshift(path.join(rootDir, DEFAULT_REGISTRY));
   await scanTemplate(rootTemplate, undefined);
   for (const env of envs) {

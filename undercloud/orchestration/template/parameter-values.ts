@@ -37,7 +37,8 @@ export function computeParameterValues(i: ParameterValuesInput): Record<string, 
     let pos: SourcePos = p.pos;
     let source = 'value';
     const fromEnv = (i.isRoot ? env.parameters.get(p.name) : undefined) ?? env.parameterDefaults.get(p.name);
-    if (Object.hasOwn(i.supplied, p.name)) {
+    // A null property of a template resource means "not given" (Heat drops None properties).
+    if (Object.hasOwn(i.supplied, p.name) && i.supplied[p.name] !== null) {
       value = i.supplied[p.name] as Json;
       pos = callerPos;
       source = 'supplied value';

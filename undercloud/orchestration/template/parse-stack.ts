@@ -15,7 +15,7 @@ import { computeParameterValues } from './parameter-values.js';
 import { rawToJson } from './resolve.js';
 import { checkStructure } from './schema.js';
 import type { Json, MapSnippet, ParameterType, Snippet, SourcePos, StackDefinition, TemplateBundle } from './types.js';
-import { validateDefinition } from './validate.js';
+import { validateDefinition, validateParameterGroups } from './validate.js';
 import { parseVersion, versionNames } from './versions.js';
 import { parseYaml } from './yaml-source.js';
 
@@ -47,6 +47,7 @@ export interface ParsedStack {
 }
 
 const DEFAULT_MAX_DEPTH = 10;
+const CONDITIONS_SINCE = '2016-10-14';
 const DEFAULT_MAX_SIZE = 524288;
 
 interface Collector {
@@ -69,6 +70,7 @@ function collector(): Collector {
 interface BundleCache {
   env?: { env: MergedEnvironment; errors: TemplateError[] };
   raw: Map<string, { root: Snippet | undefined; errors: TemplateError[] }>;
+  structure: Map<string, TemplateError[]>;
   built: Map<string, { definition: StackDefinition; root: MapSnippet; errors: TemplateError[]; warnings: TemplateWarning[]; key: unknown[] }>;
 }
 const caches = new WeakMap<TemplateBundle, BundleCache>();
@@ -76,7 +78,7 @@ const caches = new WeakMap<TemplateBundle, BundleCache>();
 function cacheOf(bundle: TemplateBundle): BundleCache {
   let c = caches.get(bundle);
   if (c === undefined) {
-    c = { raw: new Map(), built: new Map() };
+    c = { raw: new Map(), structure: new Map(), built: new Map() };
     caches.set(bundle, c);
   }
   return c;
@@ -110,9 +112,13 @@ function withRoles(root: MapSnippet, rendered: ReturnType<typeof renderRoles> | 
   return { kind: 'map', entries: [...others, merge('parameters', rendered.parameters), merge('resources', rendered.resources)], pos: root.pos };
 }
 
-function environmentOf(bundle: TemplateBundle, paramTypes: (n: string) => ParameterType | undefined, roles: ReturnType<typeof renderRoles> | undefined): { env: MergedEnvironment; errors: TemplateError[] } {
+function environmentOf(
+  bundle: TemplateBundle,
+  inputs: () => { types: (n: string) => ParameterType | undefined; roles: ReturnType<typeof renderRoles> | undefined },
+): { env: MergedEnvironment; errors: TemplateError[] } {
   const cache = cacheOf(bundle);
   if (cache.env) return cache.env;
+  const { types: paramTypes, roles } = inputs();
   const c = collector();
   const files = [];
   if (roles && roles.registry.length > 0) {
@@ -173,7 +179,7 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
 
   // Roles render into the root template only.
   let roles: ReturnType<typeof renderRoles> | undefined;
-  if (isRoot && bundle.rolesData !== undefined) {
+  if (isRoot && bundle.rolesData) {
     const rolesText = bundle.files[bundle.rolesData];
     if (rolesText === undefined) c.error('FILE_MISSING', top(bundle.rolesData), [], `the roles file "${bundle.rolesData}" is not in the bundle`);
     else {
@@ -184,14 +190,29 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
   }
   const mapRoot = root as MapSnippet;
 
-  // Structure (ajv) on the plain-data view.
-  for (const e of checkStructure(rawToJson(mapRoot))) {
-    const path = e.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const extra = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty?: string }).additionalProperty) : undefined;
-    const node = locate(mapRoot, extra !== undefined ? [...path, extra] : path);
-    const what = extra !== undefined ? `unknown key "${extra}"` : e.keyword === 'anyOf' ? 'has an invalid shape or type' : e.keyword === 'enum' ? `must be one of ${JSON.stringify((e.params as { allowedValues?: unknown[] }).allowedValues)}` : (e.message ?? 'is invalid');
-    c.error('TEMPLATE_STRUCTURE', node.pos, extra !== undefined ? [...path, extra] : path, `${path.length > 0 ? path[path.length - 1] + ': ' : ''}${what}`);
+  // Structure (ajv) on the plain-data view; once per file and bundle.
+  const structKey = `${isRoot ? 'root' : 'nested'}:${file}`;
+  let structErrors = cacheOf(bundle).structure.get(structKey);
+  if (structErrors === undefined) {
+    const sc = collector();
+    for (const e of checkStructure(rawToJson(mapRoot))) {
+      const path = e.instancePath.split('/').filter(Boolean).map((x) => x.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const extra = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty?: string }).additionalProperty) : undefined;
+      const node = locate(mapRoot, extra !== undefined ? [...path, extra] : path);
+      const what =
+        extra !== undefined
+          ? `unknown key "${extra}"`
+          : e.keyword === 'anyOf'
+            ? 'has an invalid shape or type'
+            : e.keyword === 'enum'
+              ? `must be one of ${JSON.stringify((e.params as { allowedValues?: unknown[] }).allowedValues)}`
+              : (e.message ?? 'is invalid');
+      sc.error('TEMPLATE_STRUCTURE', node.pos, extra !== undefined ? [...path, extra] : path, `${path.length > 0 ? path[path.length - 1] + ': ' : ''}${what}`);
+    }
+    structErrors = sc.errors;
+    cacheOf(bundle).structure.set(structKey, structErrors);
   }
+  c.errors.push(...structErrors);
 
   const versionNode = mapRoot.entries.find((e) => e.key === 'heat_template_version');
   const version = parseVersion(versionNode?.value.kind === 'literal' ? versionNode.value.value : undefined);
@@ -199,15 +220,30 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
     c.error('TEMPLATE_VERSION', versionNode.value.pos, ['heat_template_version'], `unknown heat_template_version ${JSON.stringify(rawToJson(versionNode.value))} (one of ${versionNames().join(', ')})`);
   }
   if (version === undefined) fail();
+  if ((version as string) < CONDITIONS_SINCE) {
+    // Conditions arrived with 2016-10-14; older templates cannot have them (Heat rejects the section).
+    const cond = mapRoot.entries.find((e) => e.key === 'conditions');
+    if (cond) c.error('TEMPLATE_STRUCTURE', cond.keyPos, ['conditions'], `the conditions section needs heat_template_version ${CONDITIONS_SINCE} or later`);
+    for (const sec of ['resources', 'outputs']) {
+      const m = mapRoot.entries.find((e) => e.key === sec)?.value;
+      for (const e of m?.kind === 'map' ? m.entries : []) {
+        const k = e.value.kind === 'map' ? e.value.entries.find((x) => x.key === 'condition') : undefined;
+        if (k) c.error('TEMPLATE_STRUCTURE', k.keyPos, [sec, e.key, 'condition'], `"condition" needs heat_template_version ${CONDITIONS_SINCE} or later`);
+      }
+    }
+  }
 
-  const rootTypes = rootParamTypes(bundle, roles);
-  const envResult = environmentOf(bundle, rootTypes, isRoot ? roles : rootRoles(bundle));
+  // Built once per bundle (the first parseStack call); nested stacks reuse it.
+  const envResult = environmentOf(bundle, () => {
+    const r = isRoot ? roles : rootRoles(bundle);
+    return { types: rootParamTypes(bundle, r), roles: r };
+  });
   c.errors.push(...envResult.errors);
   const env = envResult.env;
 
   const cache = cacheOf(bundle);
   const key = [opts.isKnownType, opts.attributeNames, isRoot];
-  let built = cache.built.get(file);
+  let built = cache.built.get(structKey);
   if (built === undefined || built.key.some((k, i) => k !== key[i])) {
     const bc = collector();
     const definition = buildDefinition({ file, version: version as string, root: mapRoot, bundle, env, ...(opts.isKnownType ? { isKnownType: opts.isKnownType } : {}), warn: (w) => bc.warnings.push(w), error: bc.error });
@@ -217,13 +253,16 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
         version: version as string,
         attributeNames: (r) => {
           const res = definition.resources[r];
-          return res && res.providerTemplate === undefined ? opts.attributeNames?.(res.resolvedType) : undefined;
+          if (res === undefined) return undefined;
+          if (res.providerTemplate !== undefined) return providerAttributes(bundle, res.providerTemplate);
+          return opts.attributeNames?.(res.resolvedType);
         },
       },
       bc.error,
     );
+    validateParameterGroups(mapRoot.entries.find((e) => e.key === 'parameter_groups')?.value, definition, bc.error);
     built = { definition, root: mapRoot, errors: bc.errors, warnings: bc.warnings, key };
-    cache.built.set(file, built);
+    cache.built.set(structKey, built);
   }
   c.errors.push(...built.errors);
   c.warnings.push(...built.warnings);
@@ -241,9 +280,21 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
   return { definition: built.definition, parameterValues, warnings: c.warnings, environment: env };
 }
 
+/**
+ * Attributes of a template resource: its template's outputs and OS::stack_id (Heat's TemplateResource).
+ * `resource.<name>...` paths reach into the nested stack and are not checked here.
+ */
+function providerAttributes(bundle: TemplateBundle, file: string): readonly string[] | undefined {
+  const root = rawOf(bundle, file).root;
+  const outputs = root?.kind === 'map' ? root.entries.find((e) => e.key === 'outputs')?.value : undefined;
+  if (root === undefined) return undefined;
+  return [...(outputs?.kind === 'map' ? outputs.entries.map((e) => e.key) : []), 'OS::stack_id'];
+}
+
 function rootRoles(bundle: TemplateBundle): ReturnType<typeof renderRoles> | undefined {
-  const text = bundle.rolesData !== undefined ? bundle.files[bundle.rolesData] : undefined;
-  return text !== undefined && bundle.rolesData !== undefined ? renderRoles(text, bundle.rolesData) : undefined;
+  // An empty name (proto default) means no roles file.
+  const text = bundle.rolesData ? bundle.files[bundle.rolesData] : undefined;
+  return text !== undefined && bundle.rolesData ? renderRoles(text, bundle.rolesData) : undefined;
 }
 
 /** Declared types of the root template's parameters (merge strategies need them), roles included. */

@@ -54,6 +54,23 @@ function walk(s: Snippet, v: ValidateContext): void {
   }
 }
 
+/** parameter_groups name existing parameters, each in at most one group (as Heat checks). */
+export function validateParameterGroups(groups: Snippet | undefined, def: StackDefinition, error: Sink): void {
+  if (groups?.kind !== 'list') return;
+  const seen = new Map<string, number>();
+  groups.items.forEach((g, gi) => {
+    const params = g.kind === 'map' ? g.entries.find((e) => e.key === 'parameters')?.value : undefined;
+    if (params?.kind !== 'list') return;
+    for (const p of params.items) {
+      if (p.kind !== 'literal' || typeof p.value !== 'string') continue;
+      const path = ['parameter_groups', String(gi), 'parameters'];
+      if (!Object.hasOwn(def.parameters, p.value)) error('UNKNOWN_PARAMETER', p.pos, path, `parameter_groups: the parameter "${p.value}" is not defined`);
+      else if (seen.has(p.value)) error('TEMPLATE_STRUCTURE', p.pos, path, `parameter_groups: the parameter "${p.value}" is already in group ${seen.get(p.value)}`);
+      else seen.set(p.value, gi);
+    }
+  });
+}
+
 export function validateDefinition(def: StackDefinition, o: ValidateOptions, error: Sink): void {
   const v = makeContext(def, o, error, false);
   for (const r of Object.values(def.resources)) {

@@ -4,11 +4,11 @@
  * the `yaml` package's 1.1 schema minus the timestamp tag. The result is a Snippet with no calls yet.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node, ScalarTag, CollectionTag } from 'yaml';
-
-type Tags = (ScalarTag | CollectionTag | string)[];
+import type { Document, Node, ScalarTag, SchemaOptions } from 'yaml';
 import { TemplateError } from '../errors.js';
 import type { Snippet, SourcePos } from './types.js';
+
+type Tags = Exclude<NonNullable<SchemaOptions['customTags']>, (tags: never) => unknown>;
 
 export interface ParsedYaml {
   root: Snippet | undefined;

@@ -60,7 +60,8 @@ function growRoot() {
       if (!String(e.stdout ?? '').includes('NOCHANGE')) throw e;
     }
     sh('resize2fs', [src]);
-    say(`root filesystem grown on ${src}`);
+    const sectors = Number(readFileSync(`/sys/class/block/${src.slice(5)}/size`, 'utf8'));
+    say(`root filesystem grown on ${src} to ${Math.round((sectors * 512) / 1048576)} MiB`);
   } catch (e) {
     say(`growing the root failed: ${e.message}`);
   }

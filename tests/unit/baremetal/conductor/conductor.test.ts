@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryConductor, fakeNode } from '../helpers.js';
 import { NodeLockedError, InvalidStateError } from '../../../../undercloud/baremetal/errors.js';
-import { Semaphore } from '../../../../undercloud/baremetal/conductor/semaphore.js';
 
 describe('conductor', () => {
   it('withNode reserves the node, saves each transition with history and an event, and releases in finally', async () => {
@@ -84,31 +83,20 @@ describe('conductor', () => {
   });
 });
 
-describe('deploy cap (semaphore)', () => {
-  it('lets at most N run and queues the rest in order', async () => {
-    const s = new Semaphore(2);
-    const signal = new AbortController().signal;
-    await s.acquire(signal);
-    await s.acquire(signal);
-    const order: number[] = [];
-    const third = s.acquire(signal).then(() => order.push(3));
-    const fourth = s.acquire(signal).then(() => order.push(4));
-    expect(s.waiting).toBe(2);
-    s.release();
-    await third;
-    s.release();
-    await fourth;
-    expect(order).toEqual([3, 4]);
-    expect(s.inUse).toBe(2);
-  });
-
-  it('an aborted waiter leaves the queue', async () => {
-    const s = new Semaphore(1);
-    await s.acquire(new AbortController().signal);
-    const c = new AbortController();
-    const p = s.acquire(c.signal);
-    c.abort(new Error('gone'));
-    await expect(p).rejects.toThrow('gone');
-    expect(s.waiting).toBe(0);
+describe('provision timeouts', () => {
+  it('fails nodes that waited too long in a wait state, naming the option', async () => {
+    const { conductor } = memoryConductor();
+    const a = conductor.nodes.create(fakeNode('a', '52:54:00:00:00:01'));
+    const b = conductor.nodes.create(fakeNode('b', '52:54:00:00:00:02'));
+    const c = conductor.nodes.create(fakeNode('c', '52:54:00:00:00:03'));
+    conductor.nodes.update(a.id, { provisionState: 'wait call-back' });
+    conductor.nodes.update(b.id, { provisionState: 'clean wait' });
+    conductor.nodes.update(c.id, { provisionState: 'wait call-back' });
+    conductor.nodes.reserve(c.id, 'busy');
+    const timeouts = { 'wait call-back': { ms: 1000, option: 'deploy_callback_timeout' }, 'clean wait': { ms: 60_000, option: 'clean_callback_timeout' } } as const;
+    expect(await conductor.checkProvisionTimeouts(timeouts, Date.now() + 5000)).toEqual(['a']);
+    expect(conductor.nodes.get('a')).toMatchObject({ provisionState: 'deploy failed', lastError: 'node a: timed out after 1s in "wait call-back" waiting for the agent ([baremetal] deploy_callback_timeout)' });
+    expect(conductor.nodes.get('b')!.provisionState).toBe('clean wait');
+    expect(conductor.nodes.get('c')!.provisionState).toBe('wait call-back');
   });
 });

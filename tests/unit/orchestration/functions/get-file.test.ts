@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evalError, evalExpr, exprErrors } from '../helpers.js';
+import { evalExpr, exprErrors } from '../helpers.js';
 
 describe('get_file', () => {
   it("is replaced by the file's text from the bundle", () => {

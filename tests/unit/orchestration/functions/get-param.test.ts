@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evalError, evalExpr, exprErrors } from '../helpers.js';
+import { evalExpr, exprErrors } from '../helpers.js';
 
 const P = '{S: {type: string, default: x}, J: {type: json, default: {a: {b: [10, 20]}}}, L: {type: comma_delimited_list, default: "p, q"}}';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evalError, evalExpr, exprErrors } from '../helpers.js';
+import { evalExpr, exprErrors } from '../helpers.js';
 
 describe('get_resource', () => {
   it("returns the resource's reference id", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evalError, evalExpr, exprErrors } from '../helpers.js';
+import { evalExpr, exprErrors } from '../helpers.js';
 
 describe('str_replace', () => {
   it('replaces every occurrence', () => {

@@ -70,11 +70,12 @@ describe('Runner', () => {
   });
 
   it('keeps unacknowledged results and marks acknowledged ones', async () => {
-    const { runner, journal } = setup([counting([])]);
+    const { runner, journal, stateDir } = setup([counting([])]);
     runner.submit(step('a'));
     runner.submit(step('b'));
     await runner.idle();
     journal.ack('a');
+    expect(new Journal(stateDir).unacked().map((r) => r.stepId)).toEqual(['b']);
     expect(journal.unacked().map((r) => r.stepId)).toEqual(['b']);
   });
 

@@ -5,6 +5,9 @@
  *   FAKE_AGENT_SLEEP=<ms>  -> the result arrives after <ms>
  *   FAKE_AGENT_OUTPUT=<name>=<value> -> declares an output
  * Otherwise status 0 and stdout "applied <group> config to <server>".
+ * A result asked for an id this process never saw (the daemon restarted while the deployment ran) is
+ * reported as finished, as the real hub would from its persisted step: that is what lets the restart tests
+ * show a resumed poll rather than a repeated dispatch.
  */
 import type { AgentPort, DeploymentRequest, DeploymentResult } from '../../ports.js';
 import type { Json } from '../../template/types.js';
@@ -37,7 +40,7 @@ export class FakeAgent implements AgentPort {
 
   async result(id: string): Promise<DeploymentResult | undefined> {
     const p = this.pending.get(id);
-    if (!p) return { statusCode: 1, stdout: '', stderr: `fake agent: unknown deployment ${id} (lost in a restart)`, outputs: {} };
+    if (!p) return { statusCode: 0, stdout: `fake agent: deployment ${id} finished while the daemon was away`, stderr: '', outputs: {} };
     if (Date.now() < p.readyAt) return undefined;
     return p.result;
   }

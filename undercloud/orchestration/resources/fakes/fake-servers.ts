@@ -34,7 +34,11 @@ export class FakeServers implements ServerPort {
 
   async status(serverId: string): Promise<ServerStatus> {
     const s = this.servers.get(serverId);
-    if (!s) return { phase: 'error', error: `no such server ${serverId}` };
+    if (!s) {
+      // Issued by a previous daemon process: the "bare metal" outlived the daemon, as real nodes do.
+      if (serverId.startsWith('fake-server-')) return { phase: 'active', nodeId: serverId.replace('server', 'node'), networks: { ctlplane: ['192.0.2.254'] } };
+      return { phase: 'error', error: `no such server ${serverId}` };
+    }
     if (s.req.profile && this.options.failProfiles?.includes(s.req.profile)) return { phase: 'error', error: `no available node matches profile ${s.req.profile}` };
     if (Date.now() < s.readyAt) return { phase: 'deploying' };
     return { phase: 'active', nodeId: s.nodeId, networks: { ctlplane: [s.ip] } };

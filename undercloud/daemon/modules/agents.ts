@@ -2,22 +2,50 @@
  * The agents domain module: opens the agent endpoint (its own gRPC server on [agents] listen, TLS with
  * optional client certificates), runs the hub, and exposes it to the other domains through `agentHub()`.
  */
-import { Server } from '@grpc/grpc-js';
+import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
-import type { DaemonContext } from '../daemon/context.js';
-import { sectionOf } from '../daemon/config.js';
-import type { DomainModule } from '../daemon/modules.js';
-import { ensurePki, loadCa, pkiFiles } from '../pki/pki.js';
-import { AgentsRepo } from '../store/agents.js';
-import { StepsRepo } from '../store/steps.js';
-import { agentsSection } from './config.js';
-import { agentServerCredentials } from './credentials.js';
-import { Enrollment } from './enrollment.js';
-import { Hub } from './hub.js';
-import { agentServiceImplementation } from './transport-grpc.js';
-import { setup as setupAgentsApi, type AgentsServiceDeps } from '../api/agents-service.js';
+import type { DaemonContext } from '../context.js';
+import { sectionOf } from '../config.js';
+import type { DomainModule } from '../modules.js';
+import { ensurePki, loadCa, pkiFiles } from '../../pki/pki.js';
+import { AgentsRepo } from '../../store/agents.js';
+import { StepsRepo } from '../../store/steps.js';
+import { agentsSection } from '../../agents/config.js';
+import { agentServerCredentials } from '../../agents/credentials.js';
+import { Enrollment } from '../../agents/enrollment.js';
+import { Hub } from '../../agents/hub.js';
+import { agentServiceImplementation } from '../../agents/transport-grpc.js';
+import { setup as setupAgentsApi, type AgentsServiceDeps } from '../../api/agents-service.js';
 
 let current: Hub | undefined;
+
+const BIND_RETRY_MS = 10_000;
+
+/**
+ * Binds the agent endpoint. When the address is not (yet) on this host (the provisioning interface is not
+ * up, local_ip not configured), the daemon still starts: the operator API works, `undercloud status` shows
+ * the problem and how to fix it, and the bind is retried until it succeeds.
+ */
+function listenWithRetry(server: Server, listen: string, creds: ServerCredentials, ctx: DaemonContext): void {
+  const attempt = () => {
+    if (ctx.shutdownSignal.aborted) return;
+    server.bindAsync(listen, creds, (err, port) => {
+      if (!err) {
+        ctx.problems.clear('agents');
+        ctx.log.info('agent endpoint listening (TLS)', { address: listen, port });
+        return;
+      }
+      const message = `agent endpoint not listening: cannot bind ${listen} (${err.message.replace(/\s+/g, ' ').slice(0, 200)}); nodes cannot connect until it can. Configure local_ip on local_interface, or set agent_listen in ${ctx.config.file}. Retrying every ${BIND_RETRY_MS / 1000} s.`;
+      if (!ctx.problems.list().some((p) => p.source === 'agents')) {
+        ctx.log.error(message);
+        ctx.bus.publish({ kind: 'agents.endpoint_unavailable', subjectType: 'daemon', severity: 'error', message, data: { listen } });
+      }
+      ctx.problems.set('agents', message);
+      setTimeout(attempt, BIND_RETRY_MS).unref();
+    });
+  };
+  attempt();
+}
 
 /** The running daemon's hub (for the bare-metal service and the orchestration engine). */
 export function agentHub(): Hub {
@@ -48,12 +76,9 @@ export function agentsModule(): DomainModule {
       server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
       server.addService(service, impl);
       const creds = agentServerCredentials(Buffer.from(caPem), readFileSync(f.serverCert), readFileSync(f.serverKey));
-      const port = await new Promise<number>((resolve, reject) =>
-        server!.bindAsync(listen, creds, (err, p) => (err ? reject(new Error(`cannot listen for agents on ${listen}: ${err.message}`, { cause: err })) : resolve(p))),
-      );
       hub.start();
       current = hub;
-      ctx.log.info('agent endpoint listening (TLS)', { address: listen, port });
+      listenWithRetry(server, listen, creds, ctx);
     },
     registerServices(operatorServer, ctx) {
       if (apiDeps) setupAgentsApi(operatorServer, ctx, apiDeps);

@@ -3,15 +3,27 @@
  * previous daemon left mid-work (before the API opens), starts the power-state sync and the provisioning
  * network services ([pxe]), and registers the Baremetal gRPC service.
  */
-import type { DomainModule } from '../daemon/modules.js';
-import type { DaemonContext } from '../daemon/context.js';
-import { sectionOf } from '../daemon/config.js';
-import { baremetalSection } from './config.js';
-import { pxeSection } from '../pxe/config.js';
-import { Conductor, defaultConductorOptions } from './conductor/conductor.js';
-import { BaremetalService } from './service.js';
-import { PxeServices } from '../pxe/pxe-services.js';
-import { setup as setupApi } from '../api/baremetal-service.js';
+import type { DomainModule } from '../modules.js';
+import type { DaemonContext } from '../context.js';
+import { sectionOf } from '../config.js';
+import { baremetalSection } from '../../baremetal/config.js';
+import { pxeSection } from '../../pxe/config.js';
+import { Conductor, defaultConductorOptions } from '../../baremetal/conductor/conductor.js';
+import { BaremetalService } from '../../baremetal/service.js';
+import { PxeServices } from '../../pxe/pxe-services.js';
+import { setup as setupApi } from '../../api/baremetal-service.js';
+import type { BaremetalConfig } from '../../baremetal/config.js';
+
+/** How long each wait state may wait for the agent, by Ironic option. */
+export function waitTimeouts(cfg: BaremetalConfig) {
+  return {
+    'wait call-back': { ms: cfg.deployCallbackTimeoutMs, option: 'deploy_callback_timeout' },
+    'clean wait': { ms: cfg.cleanCallbackTimeoutMs, option: 'clean_callback_timeout' },
+    'inspect wait': { ms: cfg.inspectWaitTimeoutMs, option: 'inspect_wait_timeout' },
+    'rescue wait': { ms: cfg.rescueCallbackTimeoutMs, option: 'rescue_callback_timeout' },
+    'service wait': { ms: cfg.deployCallbackTimeoutMs, option: 'deploy_callback_timeout' },
+  } as const;
+}
 
 export function baremetalModule(): DomainModule & { service(): BaremetalService } {
   let service: BaremetalService | undefined;
@@ -51,6 +63,7 @@ export function baremetalModule(): DomainModule & { service(): BaremetalService 
       await pxe.start();
       service.onPortsChanged(() => pxe?.refreshHosts());
       conductor.startPowerSync(cfg.syncPowerStateIntervalMs, cfg.powerStateSyncMaxRetries);
+      conductor.startTimeoutChecks(cfg.checkProvisionStateIntervalMs, waitTimeouts(cfg));
     },
     registerServices(server, ctx) {
       setupApi(server, ctx, this.service());

@@ -1,11 +1,11 @@
 /** The images domain as a daemon module: opens the image store on start and serves undercloud.v1.Images. */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { setup as setupImagesService } from '../api/images-service.js';
-import { sectionOf } from '../daemon/config.js';
-import type { DomainModule } from '../daemon/modules.js';
-import { imagesSection } from './config.js';
-import { ImageStore } from './image-store.js';
+import { setup as setupImagesService } from '../../api/images-service.js';
+import { sectionOf } from '../config.js';
+import type { DomainModule } from '../modules.js';
+import { imagesSection } from '../../images/config.js';
+import { ImageStore } from '../../images/image-store.js';
 
 export function imagesModule(): DomainModule {
   let images: ImageStore | undefined;

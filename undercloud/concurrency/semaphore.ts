@@ -1,9 +1,13 @@
-/** A FIFO counting semaphore: the hub's fan-out backpressure (steps in flight over all nodes). */
+/**
+ * A FIFO counting semaphore with AbortSignal-aware waiting. Used for the agent hub's fan-out backpressure
+ * (steps in flight over all nodes) and the conductor's deploy cap (max_concurrent_deploy).
+ */
 export class Semaphore {
   private available: number;
   private readonly waiting: { grant: () => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
 
   constructor(readonly size: number) {
+    if (!(size >= 1)) throw new RangeError('semaphore size must be at least 1');
     this.available = size;
   }
 

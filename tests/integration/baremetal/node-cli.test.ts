@@ -1,0 +1,125 @@
+/**
+ * The public path through the real daemon and CLI: `overcloud node import|list|show|introspect|provide|
+ * clean|manage|delete|power`, secrets masked everywhere, clear errors for steps that need the agents,
+ * per-state iPXE scripts from the HTTP boot server, and recovery of a node stuck in "verifying" after the
+ * daemon is killed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { OVERCLOUD_BIN, ROOT, readLog, runCli, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
+
+const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'baremetal', 'instackenv-fake.json');
+const HTTP_PORT = 18000 + Math.floor(Math.random() * 2000);
+let d: TestDaemon;
+let blackhole: Server;
+let blackholePort = 0;
+
+const oc = (...args: string[]) => runCli(OVERCLOUD_BIN, args, d.configFile);
+const json = <T>(s: string) => JSON.parse(s) as T;
+
+beforeAll(async () => {
+  // A "BMC" that accepts connections and never answers: keeps a node in verifying.
+  blackhole = createServer(() => undefined);
+  await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', () => r()));
+  blackholePort = (blackhole.address() as { port: number }).port;
+  d = await startTestDaemon({
+    defaults: { agent_listen: '127.0.0.1:0' },
+    extraConfig: `[baremetal]\nsync_power_state_interval = 0\nbmc_retry_interval = 0\n\n[pxe]\nhttp = true\nhttp_listen = 127.0.0.1:${HTTP_PORT}\n`,
+  });
+});
+
+afterAll(async () => {
+  await d?.stop();
+  d?.cleanup();
+  blackhole?.close();
+});
+
+describe('overcloud node', () => {
+  it('validates without changing anything, naming node and field in errors', async () => {
+    const ok = await oc('node', 'import', '--validate-only', FIXTURE);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('2 node(s) would be enrolled');
+    expect(json<unknown[]>((await oc('-f', 'json', 'node', 'list')).stdout)).toEqual([]);
+    const bad = path.join(d.dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ nodes: [{ name: 'x', pm_type: 'ipmi', mac: ['52:54:00:aa:00:09'] }, { pm_type: 'fake', mac: ['oops'] }] }));
+    const r = await oc('node', 'import', bad);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('node 0 (x): pm_addr: is required');
+    expect(r.stderr).toContain('node 1: mac: "oops" is not a MAC address');
+    expect(json<unknown[]>((await oc('-f', 'json', 'node', 'list')).stdout)).toEqual([]); // all or nothing
+  });
+
+  it('imports, introspects and provides fake nodes to available', async () => {
+    const r = await oc('-f', 'json', 'node', 'import', '--introspect', '--provide', FIXTURE);
+    expect(r.code, r.stderr).toBe(0);
+    const nodes = json<{ name: string; provision_state: string; power_state: string; properties: { cpus: number; capabilities: Record<string, string> } }[]>(r.stdout);
+    expect(nodes.map((n) => [n.name, n.provision_state, n.power_state])).toEqual([['ctl-0', 'available', 'power off'], ['cmp-0', 'available', 'power off']]);
+    expect(nodes[0]!.properties).toMatchObject({ cpus: 2, capabilities: { profile: 'control', boot_option: 'local' } });
+    const show = json<{ history: { event: string; to: string }[] }>((await oc('-f', 'json', 'node', 'show', 'cmp-0')).stdout);
+    expect(show.history.map((h) => h.to)).toEqual(['verifying', 'manageable', 'inspecting', 'manageable', 'cleaning', 'available']);
+  });
+
+  it('refuses illegal verbs with the state in the message, and deletes only from deletable states', async () => {
+    const r = await oc('node', 'clean', 'ctl-0');
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('"clean" is not allowed in provision state "available"');
+    const rebuild = await oc('node', 'rebuild', 'cmp-0');
+    expect(rebuild.code).toBe(6);
+    expect(rebuild.stderr).toContain('"rebuild" is not allowed in provision state "available"');
+    const del = await oc('node', 'delete', 'ctl-0');
+    expect(del.code).toBe(6);
+    expect(del.stderr).toContain('only nodes in enroll, manageable or adopt failed can be deleted');
+    expect((await oc('node', 'manage', 'ctl-0')).code).toBe(0);
+    const clean = await oc('-f', 'json', 'node', 'clean', 'ctl-0', '--erase', 'full', '--wait', '60');
+    expect(clean.code, clean.stderr).toBe(0);
+    expect((await oc('node', 'delete', 'ctl-0')).stdout).toContain('deleted node ctl-0');
+    expect((await oc('node', 'show', 'ctl-0')).code).toBe(5);
+  });
+
+  it('power on / status / off are idempotent', async () => {
+    expect((await oc('node', 'power', 'on', 'cmp-0')).stdout).toMatch(/cmp-0\s+power on/);
+    expect((await oc('node', 'power', 'on', 'cmp-0')).stdout).toMatch(/cmp-0\s+power on/);
+    expect((await oc('node', 'power', 'status', 'cmp-0')).stdout).toMatch(/cmp-0\s+power on/);
+    expect((await oc('node', 'power', 'off', 'cmp-0')).stdout).toMatch(/cmp-0\s+power off/);
+  });
+
+  it('serves per-state iPXE scripts: local boot when available, 404 outside the root', async () => {
+    const chain = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/boot.ipxe`)).text();
+    expect(chain).toContain(`chain http://127.0.0.1:${HTTP_PORT}/ipxe/\${net0/mac:hexhyp}.ipxe`);
+    const avail = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/ipxe/52-54-00-aa-00-02.ipxe`)).text();
+    expect(avail).toContain('node cmp-0 is available: boot from the local disk');
+    expect(avail).not.toContain('kernel ');
+    const unknown = await (await fetch(`http://127.0.0.1:${HTTP_PORT}/ipxe/52-54-00-ff-ff-ff.ipxe`)).text();
+    expect(unknown).toContain('unknown MAC 52:54:00:ff:ff:ff');
+    expect((await fetch(`http://127.0.0.1:${HTTP_PORT}/..%2f..%2fetc/passwd`)).status).toBe(403);
+  });
+
+  it('masks BMC passwords in node show, events and the log; recovers a node stuck in verifying after a crash', async () => {
+    const f = path.join(d.dir, 'redfish.json');
+    writeFileSync(f, JSON.stringify({ nodes: [{ name: 'bmc-0', pm_type: 'redfish', pm_addr: `http://127.0.0.1:${blackholePort}`, pm_user: 'admin', pm_password: 'Hunter2-secret', mac: ['52:54:00:aa:00:05'] }] }));
+    const imp = runCli(OVERCLOUD_BIN, ['node', 'import', f, '--timeout', '5'], d.configFile);
+    for (let i = 0; i < 100; i++) {
+      const s = await oc('-f', 'json', 'node', 'show', 'bmc-0');
+      if (s.code === 0 && json<{ provision_state: string }>(s.stdout).provision_state === 'verifying') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const show = await oc('-f', 'json', 'node', 'show', 'bmc-0');
+    expect(json<{ driver_info: Record<string, string>; provision_state: string }>(show.stdout)).toMatchObject({ provision_state: 'verifying', driver_info: { redfish_password: '******', redfish_username: 'admin' } });
+    const intro = await oc('node', 'introspect', 'bmc-0');
+    expect(intro.code).toBe(6); // locked or wrong state: never pretends
+    await d.kill(); // SIGKILL while verifying
+    await imp;
+    await d.restart();
+    const after = json<{ provision_state: string; last_error: string; reservation: string | null }>((await oc('-f', 'json', 'node', 'show', 'bmc-0')).stdout);
+    expect(after.provision_state).toBe('enroll');
+    expect(after.reservation).toBeNull();
+    expect(after.last_error).toContain('the undercloud daemon restarted while the node was in "verifying"');
+    await oc('node', 'manage', 'bmc-0').then((r) => expect(r.code).toBe(0)); // verifying again, in the background
+    const provide = await oc('node', 'provide', 'bmc-0');
+    expect(provide.code).toBe(6);
+    const events = await oc('-f', 'json', 'events', '--limit', '1000');
+    for (const text of [show.stdout, events.stdout, readLog(d), d.output(), readFileSync(d.logFile, 'utf8')]) expect(text).not.toContain('Hunter2-secret');
+  });
+});

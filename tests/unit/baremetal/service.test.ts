@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { memoryConductor } from './helpers.js';
+import { BaremetalService } from '../../../undercloud/baremetal/service.js';
+import { NotAvailableError } from '../../../undercloud/baremetal/errors.js';
+import { baremetalSection } from '../../../undercloud/baremetal/config.js';
+
+function service(automatedClean: boolean) {
+  const { store, bus, log, conductor } = memoryConductor();
+  const cfg = { ...baremetalSection.compile({}, (p) => p), enabledHardwareTypes: ['ipmi', 'redfish', 'libvirt', 'fake'], automatedClean };
+  return new BaremetalService(store, bus, log, conductor, cfg);
+}
+
+const doc = {
+  nodes: [
+    { name: 'f0', pm_type: 'fake', mac: ['52:54:00:00:00:01'], cpu: 4 },
+    { name: 'i0', pm_type: 'ipmi', pm_addr: '10.0.0.1', pm_user: 'admin', pm_password: 'TopSecret1', mac: ['52:54:00:00:00:02'] },
+  ],
+};
+
+describe('BaremetalService', () => {
+  it('imports all nodes in one transaction and masks secrets in what it returns', () => {
+    const bm = service(false);
+    const r = bm.importNodes(doc, false);
+    expect(r.nodes.map((n) => n.provisionState)).toEqual(['enroll', 'enroll']);
+    expect(r.nodes[1]!.driverInfo.ipmi_password).toBe('******');
+    expect(bm.show('i0').node.driverInfo.ipmi_password).toBe('******');
+    expect(bm.getNodeUnmasked('i0').driverInfo.ipmi_password).toBe('TopSecret1');
+    expect(() => bm.importNodes({ nodes: [{ name: 'z', pm_type: 'fake', mac: ['52:54:00:00:00:09'] }, { name: 'f0', pm_type: 'fake', mac: ['52:54:00:00:00:08'] }] }, false)).toThrow(/already enrolled/);
+    expect(bm.list().map((n) => n.name)).toEqual(['f0', 'i0']); // nothing from the failed import
+  });
+
+  it('validate-only changes nothing', () => {
+    const bm = service(false);
+    expect(bm.importNodes(doc, true).nodes).toHaveLength(2);
+    expect(bm.list()).toEqual([]);
+  });
+
+  it('runs the fake path manage -> introspect -> provide', async () => {
+    const bm = service(true);
+    bm.importNodes(doc, false);
+    await (await bm.manage('f0')).done;
+    await (await bm.introspect('f0')).done;
+    expect(bm.show('f0').node).toMatchObject({ provisionState: 'manageable', properties: { cpus: 4, memoryMb: 1024 } });
+    await (await bm.provide('f0')).done;
+    expect(bm.show('f0').node).toMatchObject({ provisionState: 'available', powerState: 'power off' });
+  });
+
+  it('refuses agent-based steps on real hardware with NOT_AVAILABLE and leaves the node alone', async () => {
+    const bm = service(true);
+    bm.importNodes(doc, false);
+    bm.conductor.nodes.update(bm.show('i0').node.id, { provisionState: 'manageable' });
+    for (const call of [() => bm.introspect('i0'), () => bm.provide('i0'), () => bm.clean('i0', 'metadata')]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NotAvailableError);
+      expect((err as NotAvailableError).message).toMatch(/node i0: .* is not available until the agent-based steps land/);
+    }
+    expect(bm.show('i0').node).toMatchObject({ provisionState: 'manageable', reservation: undefined });
+  });
+});
+
+describe('BaremetalService deploy (fake drivers)', () => {
+  it('deploys, rebuilds and undeploys, with history along the way', async () => {
+    const bm = service(true);
+    bm.importNodes(doc, false);
+    await (await bm.manage('f0')).done;
+    await (await bm.provide('f0')).done;
+    const dep = await bm.deploy('f0', { image_source: 'http://x/overcloud.raw', image_checksum: 'sha256:00' });
+    expect(dep.node.provisionState).toBe('deploying');
+    await dep.done;
+    expect(bm.show('f0').node).toMatchObject({ provisionState: 'active', powerState: 'power on', instanceInfo: { image_source: 'http://x/overcloud.raw' } });
+    await (await bm.deploy('f0', {}, 'rebuild')).done;
+    expect(bm.show('f0').node.provisionState).toBe('active');
+    await (await bm.undeploy('f0')).done;
+    expect(bm.show('f0').node).toMatchObject({ provisionState: 'available', powerState: 'power off', instanceInfo: {} });
+    expect(bm.show('f0').history.map((h) => h.toState).slice(-8)).toEqual(['available', 'deploying', 'active', 'deploying', 'active', 'deleting', 'cleaning', 'available']);
+  });
+
+  it('refuses deploy on real hardware until the agent-based deploy lands', async () => {
+    const bm = service(false);
+    bm.importNodes(doc, false);
+    await expect(bm.deploy('i0', {})).rejects.toBeInstanceOf(NotAvailableError);
+  });
+
+  it('caps concurrent deploys: with max_concurrent_deploy = 1 the second waits for the first', async () => {
+    const { store, bus, log, conductor } = memoryConductor({ maxConcurrentDeploy: 1 });
+    const cfg = { ...baremetalSection.compile({}, (p) => p), enabledHardwareTypes: ['fake'], automatedClean: false };
+    const bm = new BaremetalService(store, bus, log, conductor, cfg);
+    bm.importNodes({ nodes: [{ name: 'a', pm_type: 'fake', mac: ['52:54:00:00:00:0a'] }, { name: 'b', pm_type: 'fake', mac: ['52:54:00:00:00:0b'] }] }, false);
+    for (const n of ['a', 'b']) {
+      await (await bm.manage(n)).done;
+      await (await bm.provide(n)).done;
+    }
+    let peak = 0;
+    const watch = setInterval(() => (peak = Math.max(peak, conductor.deploysRunning)), 0);
+    await Promise.all([(await bm.deploy('a', {})).done, (await bm.deploy('b', {})).done]);
+    clearInterval(watch);
+    expect(peak).toBeLessThanOrEqual(1);
+    expect(bm.list().map((n) => n.provisionState)).toEqual(['active', 'active']);
+  });
+});

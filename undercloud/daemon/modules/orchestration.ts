@@ -1,0 +1,46 @@
+/**
+ * Orchestration as a daemon module: builds the stack engine with the configured server and agent drivers
+ * (registering its resumers before recovery runs, so stacks a previous daemon left in progress resume),
+ * and serves undercloud.v1.Orchestration.
+ */
+import { sectionOf } from '../config.js';
+import type { DomainModule } from '../modules.js';
+import { InvalidError } from '../../errors.js';
+import { setup as setupOrchestrationService } from '../../api/orchestration-service.js';
+import { orchestrationSection, type OrchestrationConfig } from '../../orchestration/engine/config.js';
+import { StackEngine } from '../../orchestration/engine/engine.js';
+import { FakeAgent, FakeServers } from '../../orchestration/resources/index.js';
+import type { AgentPort, ServerPort } from '../../orchestration/ports.js';
+import { agentHub } from './agents.js';
+import { agentPort } from '../../agents/orchestration-port.js';
+
+function ports(c: OrchestrationConfig): { servers: ServerPort; agent: AgentPort } {
+  // The bare-metal ServerPort is not wired yet: asking for it is a configuration error rather than a silent fake.
+  if (c.serverDriver !== 'fake') throw new InvalidError('ORCHESTRATION_DRIVER_UNAVAILABLE', `[orchestration] server_driver = ${c.serverDriver} is not available in this build; use fake`);
+  const servers = new FakeServers({ deployMs: c.fakeServerDeployMs });
+  if (c.agentDriver === 'hub') {
+    // The agents module starts before this one. A deployment's server id is taken as the agent's node id:
+    // OS::Heat::DeployedServer's reference is its name, and the bare-metal ServerPort will return node ids.
+    return { servers, agent: agentPort(agentHub(), (serverId) => serverId) };
+  }
+  return { servers, agent: new FakeAgent({ keepRequests: false, delayMs: c.fakeAgentDelayMs }) };
+}
+
+export function orchestrationModule(): DomainModule {
+  let engine: StackEngine | undefined;
+  return {
+    name: 'orchestration',
+    start(ctx) {
+      const c = sectionOf(ctx.config, orchestrationSection) ?? orchestrationSection.compile({}, (p) => p);
+      engine = new StackEngine(ctx.store, ctx.bus, ctx.log, ctx.operations, ports(c), ctx.shutdownSignal, {
+        concurrency: c.concurrency, resourceTimeoutSeconds: c.resourceTimeoutSeconds, maxNestedDepth: c.maxNestedDepth, pollMaxMs: c.pollMaxMs,
+      });
+    },
+    registerServices(server, ctx) {
+      if (engine) setupOrchestrationService(server, ctx, engine);
+    },
+    stop() {
+      engine?.persister.flush();
+    },
+  };
+}
