@@ -4,7 +4,7 @@
  * (64 MB, no disk, no network) that are enough for power and boot-device tests.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +25,28 @@ function requireTool(cmd: string, pkg: string): void {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0) throw new Error(`${cmd} is missing: apt-get install ${pkg}`);
 }
 
+/**
+ * On these machines /dev/kvm exists but KVM does not work. libvirtd then finds KVM "usable" (the device is
+ * accessible) while its probed QEMU capabilities have no KVM, declares its capability cache stale and probes
+ * QEMU again on every call: 4 s per `virsh version`, 30 s per `virsh define`. Our domains are TCG
+ * (`type='qemu'`), so the libvirtd we start runs in a mount namespace of its own where /dev/kvm is an
+ * inaccessible file, and its qemu.conf sets `namespaces = [ ]` (libvirt would otherwise try to move that
+ * /dev/kvm mount into each domain's private /dev, and fail). Calls then take milliseconds. The host's
+ * /dev/kvm and /etc/libvirt/qemu.conf are untouched.
+ */
+function startCommand(bin: 'virtlogd' | 'libvirtd'): string {
+  if (bin !== 'libvirtd' || !existsSync('/dev/kvm')) return `${bin} -d`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'uc-nokvm-'));
+  const blocker = path.join(dir, 'kvm');
+  writeFileSync(blocker, '');
+  chmodSync(blocker, 0o000);
+  const qemuConf = path.join(dir, 'qemu.conf');
+  const base = existsSync('/etc/libvirt/qemu.conf') ? readFileSync('/etc/libvirt/qemu.conf', 'utf8') : '';
+  writeFileSync(qemuConf, `${base}\nnamespaces = [ ]\n`);
+  const binds = [`mount --bind ${blocker} /dev/kvm`, ...(base ? [`mount --bind ${qemuConf} /etc/libvirt/qemu.conf`] : [])];
+  return `unshare --mount --propagation private sh -c '${binds.join(' && ')} && exec libvirtd -d'`;
+}
+
 export interface LibvirtLab {
   domains: string[];
   define(count: number): string[];
@@ -40,7 +62,7 @@ export async function startLibvirt(): Promise<LibvirtLab> {
   const started: number[] = [];
   if (!reachable(5_000)) {
     for (const [bin, pidFile] of [['virtlogd', '/run/virtlogd.pid'], ['libvirtd', '/run/libvirtd.pid']] as const) {
-      if (spawnSync(bin, ['-d'], { stdio: 'ignore' }).status !== 0) throw new Error(`cannot start ${bin} -d`);
+      if (spawnSync('sh', ['-c', startCommand(bin)], { stdio: 'ignore' }).status !== 0) throw new Error(`cannot start ${bin} -d`);
       for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
       if (existsSync(pidFile)) started.push(Number(readFileSync(pidFile, 'utf8').trim()));
     }
