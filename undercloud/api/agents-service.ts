@@ -8,6 +8,7 @@ import type { Hub } from '../agents/hub.js';
 import type { AgentsRepo } from '../store/agents.js';
 import type { StepLogChunk, StepRecord, StepsRepo } from '../store/steps.js';
 import { unary } from './grpc-status.js';
+import { streamBacklogThenLive } from './backlog-then-live.js';
 
 export interface AgentsServiceDeps {
   hub: Hub;
@@ -77,29 +78,15 @@ function nodeLogs(ctx: DaemonContext, d: AgentsServiceDeps, call: ServerWritable
   const { nodeId, stepId, follow } = call.request;
   const seen = new Set<string>();
   const key = (c: StepLogChunk) => `${c.stepId}\u0000${c.seq}`;
-  const pending: StepLogChunk[] = [];
-  let catchingUp = true;
-  const send = (c: StepLogChunk) => {
-    if (seen.has(key(c))) return;
-    seen.add(key(c));
-    call.write(toLine(c));
-  };
   const matches = (c: StepLogChunk) => c.nodeId === nodeId && (!stepId || c.stepId === stepId);
-  const unsubscribe = follow ? d.hub.subscribeLogs((c) => matches(c) && (catchingUp ? pending.push(c) : send(c))) : () => undefined;
-  const stop = () => {
-    unsubscribe();
-    ctx.shutdownSignal.removeEventListener('abort', end);
-  };
-  const end = () => {
-    stop();
-    call.end();
-  };
-  call.on('cancelled', stop);
-  call.on('close', stop);
-  call.on('error', stop);
-  d.steps.logs({ nodeId, stepId: stepId || undefined }).forEach(send);
-  catchingUp = false;
-  pending.splice(0).forEach(send);
-  if (!follow) return end();
-  ctx.shutdownSignal.addEventListener('abort', end, { once: true });
+  streamBacklogThenLive<StepLogChunk>(call, ctx.shutdownSignal, {
+    follow,
+    subscribe: (deliver) => d.hub.subscribeLogs((c) => matches(c) && deliver(c)),
+    sendBacklog: (send) => d.steps.logs({ nodeId, stepId: stepId || undefined }).forEach(send),
+    send: (c) => {
+      if (seen.has(key(c))) return;
+      seen.add(key(c));
+      call.write(toLine(c));
+    },
+  });
 }

@@ -5,6 +5,7 @@ import type { DaemonContext } from '../daemon/context.js';
 import { version } from '../version.js';
 import { unary } from './grpc-status.js';
 import { eventToProto } from './convert/events.js';
+import { streamBacklogThenLive } from './backlog-then-live.js';
 import type { StoredEvent } from '../store/events.js';
 
 const BACKLOG_PAGE = 500;
@@ -34,39 +35,24 @@ export function setup(server: Server, ctx: DaemonContext): void {
   });
 }
 
-/**
- * Sends the stored backlog after `afterId`, then live events, without gaps or duplicates: live events that
- * arrive while the backlog is being sent are queued and deduplicated by id.
- */
+/** The stored events after `afterId`, then live ones, each once, in id order. */
 function watchEvents(ctx: DaemonContext, call: ServerWritableStream<WatchEventsRequest, Event>): void {
   const filter = { kinds: call.request.kinds, subjectId: call.request.subjectId || undefined };
   let lastSent = call.request.afterId < 0 ? ctx.store.events.lastId() : call.request.afterId;
-  let catchingUp = true;
-  const pending: StoredEvent[] = [];
-  const send = (e: StoredEvent) => {
-    if (e.id <= lastSent) return;
-    lastSent = e.id;
-    call.write(eventToProto(e));
-  };
-  const unsubscribe = ctx.bus.subscribe(filter, (e) => (catchingUp ? pending.push(e) : send(e)));
-  const stop = () => {
-    unsubscribe();
-    ctx.shutdownSignal.removeEventListener('abort', end);
-  };
-  const end = () => {
-    stop();
-    call.end();
-  };
-  call.on('cancelled', stop);
-  call.on('close', stop);
-  call.on('error', stop);
-  ctx.shutdownSignal.addEventListener('abort', end, { once: true });
-  for (;;) {
-    const page = ctx.store.events.list({ ...filter, afterId: lastSent, limit: BACKLOG_PAGE });
-    page.forEach(send);
-    if (page.length < BACKLOG_PAGE) break;
-  }
-  catchingUp = false;
-  pending.forEach(send);
-  pending.length = 0;
+  streamBacklogThenLive<StoredEvent>(call, ctx.shutdownSignal, {
+    follow: true,
+    subscribe: (deliver) => ctx.bus.subscribe(filter, deliver),
+    sendBacklog: (send) => {
+      for (;;) {
+        const page = ctx.store.events.list({ ...filter, afterId: lastSent, limit: BACKLOG_PAGE });
+        page.forEach(send);
+        if (page.length < BACKLOG_PAGE) break;
+      }
+    },
+    send: (e) => {
+      if (e.id <= lastSent) return;
+      lastSent = e.id;
+      call.write(eventToProto(e));
+    },
+  });
 }
