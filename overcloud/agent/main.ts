@@ -1,10 +1,12 @@
 /**
  * The node agent's entry point (bundled into one file by scripts/bundle-agent.mjs; runs on Node 18 with no
- * npm install). Exit codes: 0 stopped by a signal, 2 usage, 3 identity refused (needs a new token).
+ * npm install). Exit codes: 0 stopped by a signal, 2 usage, 3 identity refused (needs a new token),
+ * 4 no trustworthy CA.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { executorMap } from '../executors/index.js';
+import { CaFetchError, ensureCaFile } from './ca-fetch.js';
 import { Journal } from './journal.js';
 import { parseOptions, UsageError } from './options.js';
 import { Runner } from './runner.js';
@@ -21,6 +23,13 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof UsageError ? 2 : 1;
   }
   const say = (msg: string) => process.stderr.write(`${new Date().toISOString()} undercloud-agent[${o.nodeId}]: ${msg}\n`);
+  say(`starting in ${o.mode} mode, daemon ${o.server}`);
+  try {
+    await ensureCaFile({ caFile: o.caFile, caUrl: o.caUrl, caSha256: o.caSha256, say });
+  } catch (err) {
+    say((err as Error).message);
+    return err instanceof CaFetchError ? 4 : 1;
+  }
   const journal = new Journal(o.stateDir);
   const transport = new GrpcTransport({
     server: o.server, caPem: readFileSync(o.caFile, 'utf8'), serverName: o.serverName, nodeId: o.nodeId, token: o.token,
@@ -37,7 +46,6 @@ export async function main(argv: string[]): Promise<number> {
       stop.abort();
     });
   }
-  say(`starting in ${o.mode} mode, daemon ${o.server}`);
   try {
     await transport.run(stop.signal);
     return 0;

@@ -1,8 +1,10 @@
 /**
  * Agent options from the command line, an optional key=value config file (the node mode's systemd unit
  * uses /etc/undercloud-agent/agent.conf, written from the config drive) and the kernel command line (the
- * deploy ramdisk: undercloud.server=, undercloud.node=, undercloud.token=, undercloud.ca_url is not used:
- * the CA comes in the ramdisk). Command-line flags win, then the config file, then the kernel line.
+ * deploy ramdisk: undercloud.server=, undercloud.node=, undercloud.token=, undercloud.ca_url=,
+ * undercloud.ca_sha256=). Command-line flags win, then the config file, then the kernel line.
+ * A ramdisk is built before the undercloud's CA exists, so it downloads the CA from ca_url and accepts it only
+ * when its sha256 matches ca_sha256, which came with the kernel line (the same channel as the one-time token).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,6 +13,9 @@ import type { AgentMode } from './types.js';
 export interface AgentOptions {
   server: string;
   caFile: string;
+  /** Where to fetch the CA when caFile does not exist yet (with caSha256, required then). */
+  caUrl: string | undefined;
+  caSha256: string | undefined;
   serverName: string | undefined;
   nodeId: string;
   token: string | undefined;
@@ -22,7 +27,7 @@ export interface AgentOptions {
 
 export class UsageError extends Error {}
 
-const KEYS = ['server', 'ca-file', 'server-name', 'node-id', 'token', 'token-file', 'state-dir', 'mode', 'root'] as const;
+const KEYS = ['server', 'ca-file', 'ca-url', 'ca-sha256', 'server-name', 'node-id', 'token', 'token-file', 'state-dir', 'mode', 'root'] as const;
 
 function keyValues(text: string, re: RegExp): Record<string, string> {
   const out: Record<string, string> = {};
@@ -43,9 +48,9 @@ export function parseOptions(argv: string[]): AgentOptions {
     strict: true,
   }) as { values: Record<string, string | boolean | undefined> };
   if (values.help) throw new UsageError(usage());
-  const fromFile = typeof values.config === 'string' && existsSync(values.config) ? keyValues(readFileSync(values.config, 'utf8'), /^\s*([a-z_-]+)\s*=\s*(.*?)\s*$/gm) : {};
+  const fromFile = typeof values.config === 'string' && existsSync(values.config) ? keyValues(readFileSync(values.config, 'utf8'), /^\s*([a-z0-9_-]+)\s*=\s*(.*?)\s*$/gm) : {};
   const cmdlineFile = typeof values.cmdline === 'string' ? values.cmdline : undefined;
-  const fromKernel = cmdlineFile && existsSync(cmdlineFile) ? keyValues(readFileSync(cmdlineFile, 'utf8'), /(?:^|\s)undercloud\.([a-z_]+)=(\S+)/g) : {};
+  const fromKernel = cmdlineFile && existsSync(cmdlineFile) ? keyValues(readFileSync(cmdlineFile, 'utf8'), /(?:^|\s)undercloud\.([a-z0-9_]+)=(\S+)/g) : {};
   const get = (k: string): string | undefined => {
     const v = values[k];
     return typeof v === 'string' ? v : fromFile[k] ?? fromKernel[k] ?? (k === 'node-id' ? fromKernel['node'] : undefined);
@@ -62,6 +67,8 @@ export function parseOptions(argv: string[]): AgentOptions {
   return {
     server: need('server'),
     caFile: need('ca-file'),
+    caUrl: get('ca-url'),
+    caSha256: get('ca-sha256')?.toLowerCase(),
     serverName: get('server-name'),
     nodeId: need('node-id'),
     token: token || undefined,
@@ -73,7 +80,7 @@ export function parseOptions(argv: string[]): AgentOptions {
 }
 
 export function usage(): string {
-  return `usage: undercloud-agent --server HOST:PORT --ca-file CA.crt --node-id NODE [--token TOKEN | --token-file FILE]
+  return `usage: undercloud-agent --server HOST:PORT --ca-file CA.crt [--ca-url URL --ca-sha256 HEX] --node-id NODE [--token TOKEN | --token-file FILE]
          [--state-dir DIR] [--mode node|ramdisk] [--root DIR] [--dry-run] [--server-name NAME]
          [--config agent.conf] [--cmdline /proc/cmdline]
 `;

@@ -1,11 +1,12 @@
 /**
- * Ramdisk disk steps. `disk_wipe` (quick): zeroes the first and last MiB of a device, where partition tables
- * and filesystem signatures live (what `wipefs` and Ironic's metadata erase remove); a device already
- * zero there is left alone. `disk_export`: serves a device over NBD (nbdkit, or qemu-nbd) for the
+ * Ramdisk disk steps. `disk_wipe` mode quick (Ironic's erase_devices_metadata): zeroes the first and last MiB
+ * of a device, where partition tables and filesystem signatures live; a device already zero there is left
+ * alone. Mode full (erase_devices): zeroes the whole device, skipping blocks that are already zero (so a
+ * second run writes nothing and says so). `disk_export`: serves a device over NBD (nbdkit, or qemu-nbd) for the
  * daemon's NBD writer; a running export is reused. Paths are under the agent's root, and --dry-run only
  * logs, so both are testable on a plain file.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { StepError, type ExecContext, type ExecOutcome, type StepExecutor } from '../agent/types.js';
@@ -14,7 +15,7 @@ import { oneOf, str } from './params.js';
 
 const MIB = 1024 * 1024;
 
-function sizeOf(fd: number, file: string): number {
+export function deviceSize(fd: number, file: string): number {
   const st = fstatSync(fd);
   if (st.isFile()) return st.size;
   try {
@@ -36,11 +37,12 @@ export const diskWipeExecutor: StepExecutor = {
   modes: ['ramdisk'],
   async run(ctx: ExecContext): Promise<ExecOutcome> {
     const device = underRoot(ctx.root, str(ctx.step.params, 'device'));
-    oneOf(ctx.step.params, 'mode', ['quick'], 'quick');
+    const mode = oneOf(ctx.step.params, 'mode', ['quick', 'full'], 'quick');
     if (!existsSync(device)) throw new StepError('disk_error', `no device ${device}`, {}, false);
+    if (mode === 'full') return fullErase(ctx, device);
     const fd = openSync(device, ctx.dryRun ? 'r' : 'r+');
     try {
-      const size = sizeOf(fd, device);
+      const size = deviceSize(fd, device);
       const ranges: [number, number][] = [[0, Math.min(MIB, size)]];
       if (size > MIB) ranges.push([Math.max(MIB, size - MIB), size - Math.max(MIB, size - MIB)]);
       if (ranges.every(([o, l]) => isZero(fd, o, l))) {
@@ -59,6 +61,38 @@ export const diskWipeExecutor: StepExecutor = {
     }
   },
 };
+
+async function fullErase(ctx: ExecContext, device: string): Promise<ExecOutcome> {
+  const fd = openSync(device, ctx.dryRun ? 'r' : 'r+');
+  try {
+    const size = deviceSize(fd, device);
+    const chunk = 4 * MIB;
+    const buf = Buffer.alloc(chunk);
+    const zeros = Buffer.alloc(chunk);
+    let written = 0;
+    let nextReport = 0.1;
+    for (let off = 0; off < size; off += chunk) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const len = Math.min(chunk, size - off);
+      const n = readSync(fd, buf, 0, len, off);
+      if (!buf.subarray(0, n).equals(zeros.subarray(0, n))) {
+        if (!ctx.dryRun) writeSync(fd, zeros, 0, len, off);
+        written += len;
+      }
+      if ((off + len) / size >= nextReport) {
+        ctx.log('agent', `${device}: erased ${Math.round(((off + len) / size) * 100)}%\n`);
+        nextReport += 0.1;
+      }
+      // Yield now and then so heartbeats and logs keep flowing during a long erase.
+      if ((off / chunk) % 16 === 15) await new Promise((r) => setImmediate(r));
+    }
+    if (!ctx.dryRun && written > 0) fsyncSync(fd);
+    ctx.log('agent', written === 0 ? `${device}: already all zero\n` : `${device}: ${ctx.dryRun ? 'would zero' : 'zeroed'} ${written} of ${size} bytes\n`);
+    return { changed: written > 0 && !ctx.dryRun, outputs: { device: ctx.step.params.device, bytes: size, zeroed_bytes: written, mode: 'full', ...(ctx.dryRun ? { dry_run: true } : {}) } };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function alive(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;

@@ -1,5 +1,6 @@
 /** The executor registry: each executor imported by name (nothing registers itself on import). */
 import type { StepExecutor } from '../agent/types.js';
+import { configDriveExecutor } from './config-drive.js';
 import { diskExportExecutor, diskWipeExecutor } from './disk.js';
 import { fileExecutor } from './file.js';
 import { inventoryExecutor } from './inventory.js';
@@ -10,7 +11,7 @@ import { serviceExecutor } from './service.js';
 
 export const executors: readonly StepExecutor[] = [
   scriptExecutor, fileExecutor, packageExecutor, serviceExecutor, inventoryExecutor,
-  diskWipeExecutor, diskExportExecutor, powerOffExecutor, rebootExecutor,
+  diskWipeExecutor, diskExportExecutor, configDriveExecutor, powerOffExecutor, rebootExecutor,
 ];
 
 export function executorMap(): Map<string, StepExecutor> {

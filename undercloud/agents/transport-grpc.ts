@@ -85,7 +85,7 @@ function connect(d: TransportDeps, call: ServerDuplexStream<AgentMessage, HubMes
       call.on('error', () => undefined);
       call.emit('error', { code: closeStatus(reason), details: message, metadata: md });
     },
-  });
+  }, peerAddress(call.getPeer()));
   const done = () => {
     if (!ended) ended = true;
     handle.closed();
@@ -101,6 +101,12 @@ function connect(d: TransportDeps, call: ServerDuplexStream<AgentMessage, HubMes
   call.on('cancelled', done);
   call.on('close', done);
   call.on('error', done);
+}
+
+/** grpc-js peers look like "ipv4:10.0.0.5:4321", "ipv6:[fe80::1]:4321" or "unix:..."; returns the IP. */
+export function peerAddress(peer: string): string | undefined {
+  const m = /^(?:ipv4:)?(\d+\.\d+\.\d+\.\d+):\d+$/.exec(peer) ?? /^(?:ipv6:)?\[([0-9a-fA-F:.]+)\]:\d+$/.exec(peer);
+  return m?.[1];
 }
 
 function closeStatus(r: CloseReason): number {

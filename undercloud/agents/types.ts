@@ -52,6 +52,8 @@ export interface AgentHub {
   /** Called whenever a node's agent completes its hello; returns the unsubscribe function. */
   onAgentConnected(listener: (nodeId: string, mode: AgentMode) => void): () => void;
   isConnected(nodeId: string): boolean;
+  /** The connected agent's mode and IP address (as seen by the daemon), or undefined when it is not connected. */
+  session(nodeId: string): { mode: AgentMode | undefined; address: string | undefined } | undefined;
   step(id: string): StepRecord | undefined;
 }
 

@@ -47,9 +47,14 @@ export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService):
         case 'inspect': r = await bm.introspect(req.node); break;
         case 'provide': r = await bm.provide(req.node); break;
         case 'clean': r = await bm.clean(req.node, erase); break;
-        case 'rebuild': r = await bm.deploy(req.node, {}, 'rebuild'); break;
+        case 'deploy': {
+          if (!req.image) throw new InvalidError('INVALID_ARGUMENT', 'deploy needs an image (an image-store disk image name or id)');
+          r = await bm.deploy(req.node, { image_source: req.image, ...(req.hostname ? { hostname: req.hostname } : {}), ...(req.sshKeys.length > 0 ? { ssh_keys: req.sshKeys } : {}) });
+          break;
+        }
+        case 'rebuild': r = await bm.deploy(req.node, req.image ? { image_source: req.image } : {}, 'rebuild'); break;
         case 'undeploy': r = await bm.undeploy(req.node); break;
-        default: throw new InvalidError('INVALID_ARGUMENT', `unknown provision verb "${req.verb}" (manage, inspect, provide, clean, rebuild, undeploy)`);
+        default: throw new InvalidError('INVALID_ARGUMENT', `unknown provision verb "${req.verb}" (manage, inspect, provide, clean, deploy, rebuild, undeploy)`);
       }
       const v = withPorts(r.node.id);
       return { node: nodeToProto(v.node, v.ports) };

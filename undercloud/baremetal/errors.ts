@@ -2,7 +2,7 @@
  * Errors of the bare-metal service. Each extends a kind from undercloud/errors.ts so the API maps it to a
  * gRPC status in one place; callers match on `code`, never on the message.
  */
-import { ConflictError, InvalidError, NotFoundError, UnavailableError } from '../errors.js';
+import { ConflictError, InvalidError, NotFoundError, UnavailableError, UndercloudError } from '../errors.js';
 
 /** An event is not allowed from the node's current provision state (Ironic's InvalidState). */
 export class InvalidStateError extends ConflictError {
@@ -78,5 +78,19 @@ export class NodeNotDeletableError extends ConflictError {
 export class UnknownDriverError extends InvalidError {
   constructor(detail: string) {
     super('UNKNOWN_DRIVER', detail);
+  }
+}
+
+/** An agent step of a node failed: names the node, the step and the cause, with the tail of the agent's log. */
+export class AgentStepError extends UndercloudError {
+  constructor(readonly node: string, readonly step: string, readonly cause_: string, readonly logTail: string) {
+    super('AGENT_STEP_FAILED', `node ${node}: step ${step} failed: ${cause_}${logTail ? `\n--- agent log (last lines) ---\n${logTail}` : ''}`);
+  }
+}
+
+/** The node's agent did not connect (ramdisk did not boot, wrong network, refused credentials). */
+export class AgentNotConnectedError extends UnavailableError {
+  constructor(readonly node: string, mode: string, detail: string) {
+    super('AGENT_NOT_CONNECTED', `node ${node}: the ${mode} agent did not connect: ${detail}`);
   }
 }

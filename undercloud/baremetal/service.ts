@@ -16,7 +16,9 @@ import { parseInstackenv } from './import/instackenv.js';
 import { maskDriverInfo, type HistoryEntry, type Node, type Port, type PowerState, type PowerTarget } from './node.js';
 import { DELETABLE_STATES, type ProvisionState } from './states.js';
 import { redactValue } from '../daemon/logging.js';
+import { InvalidError } from '../errors.js';
 import type { EraseMode } from './drivers/interfaces.js';
+import { waitForAgent } from './agent/agent-services.js';
 
 export interface NodeView {
   node: Node;
@@ -113,21 +115,27 @@ export class BaremetalService {
     return { node: masked(r.node), done: r.done };
   }
 
-  /** manageable -> inspecting -> manageable with the inventory saved in the node's properties. */
+  /**
+   * manageable -> inspecting -> manageable with the inventory saved in the node's properties. With the agent
+   * inspect interface: boot the ramdisk, wait in "inspect wait" for its agent, read the inventory, power off.
+   */
   async introspect(idOrName: string): Promise<{ node: Node; done: Promise<void> }> {
     const n = this.conductor.getNode(idOrName);
     const d = validateDrivers(n);
-    if (d.inspect.name === 'agent') throw new NotAvailableError(n.name, 'introspection (agent inventory)');
+    this.requireAgent(n, d.inspect.ramdiskAgent, 'introspection (agent inventory)');
     const r = await this.conductor.begin(n.id, 'introspect', 'inspect', async (task, signal, step) => {
       await this.withTimeout(signal, this.cfg.inspectWaitTimeoutMs, 'inspect_wait_timeout', async (s) => {
-        step('prepare ramdisk');
-        await task.driver.boot.prepareRamdisk(task, s);
+        await this.ramdiskUp(task, s, step, d.inspect.ramdiskAgent === true);
         step('inspect');
         const result = await task.driver.inspect.inspect(task, s);
         step('save inventory');
         task.update({ properties: { ...task.node.properties, ...result.properties } });
         step('clean up ramdisk');
         await task.driver.boot.cleanUpRamdisk(task, s);
+        if (d.inspect.ramdiskAgent) {
+          step('power off');
+          await setPowerState(task, 'power off', this.power, s);
+        }
       });
       task.process('done', { message: 'introspection finished' });
     });
@@ -138,7 +146,7 @@ export class BaremetalService {
   async provide(idOrName: string): Promise<{ node: Node; done: Promise<void> }> {
     const n = this.conductor.getNode(idOrName);
     const d = validateDrivers(n);
-    if (this.cfg.automatedClean && d.deploy.name === 'direct') throw new NotAvailableError(n.name, 'automated cleaning (agent clean steps); set [baremetal] automated_clean = false to provide without cleaning');
+    if (this.cfg.automatedClean) this.requireAgent(n, d.deploy.ramdiskAgent, 'automated cleaning (agent clean steps)');
     const r = await this.conductor.begin(n.id, 'provide', 'provide', async (task, signal, step) => {
       if (this.cfg.automatedClean) await this.runClean(task, 'metadata', signal, step);
       step('power off');
@@ -152,7 +160,7 @@ export class BaremetalService {
   async clean(idOrName: string, mode: EraseMode): Promise<{ node: Node; done: Promise<void> }> {
     const n = this.conductor.getNode(idOrName);
     const d = validateDrivers(n);
-    if (d.deploy.name === 'direct') throw new NotAvailableError(n.name, 'cleaning (agent clean steps)');
+    this.requireAgent(n, d.deploy.ramdiskAgent, 'cleaning (agent clean steps)');
     const r = await this.conductor.begin(n.id, 'clean', 'clean', async (task, signal, step) => {
       await this.runClean(task, mode, signal, step);
       step('power off');
@@ -164,23 +172,28 @@ export class BaremetalService {
 
   /**
    * available -> deploying -> active (deploy) or active/deploy failed/error -> deploying -> active (rebuild:
-   * re-image in place, no cleaning). Holds one of max_concurrent_deploy slots while it works. Only the fake
-   * deploy interface can do this until the agent + NBD deploy lands. `instanceInfo` (image, checksum, ...)
-   * is saved on the node first.
+   * re-image in place, keeping the node's identity; no cleaning). Holds one of max_concurrent_deploy slots
+   * while it works. `instanceInfo` (image_source, hostname, ssh_keys) is saved on the node first. With the
+   * direct deploy: boot the ramdisk, wait in "wait call-back" for its agent, write the image and the config
+   * drive, boot from disk, and wait again until the installed system's node agent connects.
    */
   async deploy(idOrName: string, instanceInfo: Record<string, unknown>, mode: 'deploy' | 'rebuild' = 'deploy'): Promise<{ node: Node; done: Promise<void> }> {
     const n = this.conductor.getNode(idOrName);
     const d = validateDrivers(n);
-    if (d.deploy.name === 'direct') throw new NotAvailableError(n.name, `${mode} (agent + NBD writer)`);
+    const agentBased = d.deploy.ramdiskAgent === true;
+    this.requireAgent(n, agentBased, mode);
+    if (agentBased) {
+      // A missing or wrong image is an error now, not after a ramdisk boot.
+      const source = (instanceInfo.image_source ?? n.instanceInfo.image_source) as string | undefined;
+      if (!source) throw new InvalidError('INVALID_ARGUMENT', `node ${n.name}: ${mode} needs an image (instance_info.image_source)`);
+      this.conductor.agentServices!.resolveImage(source);
+    }
     const r = await this.conductor.begin(n.id, mode, mode, async (task, signal, step) => {
       task.update({ instanceInfo: { ...task.node.instanceInfo, ...instanceInfo } });
       step('wait for a deploy slot');
       await this.conductor.withDeploySlot(signal, () =>
         this.withTimeout(signal, this.cfg.deployCallbackTimeoutMs, 'deploy_callback_timeout', async (s) => {
-          step('prepare ramdisk');
-          await task.driver.boot.prepareRamdisk(task, s);
-          step('power on');
-          await setPowerState(task, 'rebooting', this.power, s);
+          await this.ramdiskUp(task, s, step, agentBased);
           step('write image');
           await task.driver.deploy.deploy(task, s);
           step('prepare instance boot');
@@ -188,6 +201,12 @@ export class BaremetalService {
           await task.driver.boot.prepareInstance(task, s);
           step('reboot into the instance');
           await setPowerState(task, 'rebooting', this.power, s);
+          if (agentBased && task.agent) {
+            task.process('wait', { message: 'image written; waiting for the node agent of the installed system' });
+            step('wait for the node agent');
+            await waitForAgent(task.agent, task.node, 'node', s);
+            task.process('resume', { message: 'the node agent connected from the installed system' });
+          }
         }),
       );
       task.process('done', { message: mode === 'rebuild' ? 'rebuilt' : 'deployed' });
@@ -199,7 +218,7 @@ export class BaremetalService {
   async undeploy(idOrName: string): Promise<{ node: Node; done: Promise<void> }> {
     const n = this.conductor.getNode(idOrName);
     const d = validateDrivers(n);
-    if (d.deploy.name === 'direct') throw new NotAvailableError(n.name, 'undeploy (agent clean steps)');
+    if (this.cfg.automatedClean) this.requireAgent(n, d.deploy.ramdiskAgent, 'undeploy (agent clean steps)');
     const r = await this.conductor.begin(n.id, 'undeploy', 'delete', async (task, signal, step) => {
       step('power off');
       await setPowerState(task, 'power off', this.power, signal);
@@ -219,6 +238,8 @@ export class BaremetalService {
     const allowed: ProvisionState[] = [...DELETABLE_STATES, ...(this.cfg.allowDeletingAvailableNodes ? ['available' as const] : [])];
     const node = await this.conductor.withNode(idOrName, { purpose: 'delete', exclusive: true }, (task) => {
       if (!allowed.includes(task.node.provisionState)) throw new NodeNotDeletableError(task.node.name, task.node.provisionState);
+      // A deleted node's agent credentials must not outlive it.
+      this.conductor.agentServices?.hub.revoke(task.node.id, `node ${task.node.name} deleted`);
       this.store.tx(() => {
         this.nodes.delete(task.node.id);
         this.bus.publish({ kind: 'node.deleted', subjectType: 'node', subjectId: task.node.id, message: `node ${task.node.name} deleted`, data: { node: task.node.name } });
@@ -252,13 +273,33 @@ export class BaremetalService {
 
   private async runClean(task: Task, mode: EraseMode, signal: AbortSignal, step: (n: string) => void): Promise<void> {
     await this.withTimeout(signal, this.cfg.cleanCallbackTimeoutMs, 'clean_callback_timeout', async (s) => {
-      step('prepare ramdisk');
-      await task.driver.boot.prepareRamdisk(task, s);
+      await this.ramdiskUp(task, s, step, task.driver.deploy.ramdiskAgent === true);
       step(mode === 'full' ? 'erase devices' : 'erase devices metadata');
       await task.driver.deploy.clean(task, mode, s);
       step('clean up ramdisk');
       await task.driver.boot.cleanUpRamdisk(task, s);
     });
+  }
+
+  /**
+   * Boots the deploy ramdisk. For agent-based interfaces the node then waits in its wait state (inspect
+   * wait, clean wait, wait call-back) until the ramdisk's agent connects, and resumes.
+   */
+  private async ramdiskUp(task: Task, s: AbortSignal, step: (n: string) => void, needsAgent: boolean): Promise<void> {
+    step('prepare ramdisk');
+    await task.driver.boot.prepareRamdisk(task, s);
+    step('power on into the ramdisk');
+    await setPowerState(task, 'rebooting', this.power, s);
+    if (!needsAgent || !task.agent) return;
+    task.process('wait', { message: 'ramdisk booting; waiting for its agent' });
+    step('wait for the ramdisk agent');
+    await waitForAgent(task.agent, task.node, 'ramdisk', s);
+    task.process('resume', { message: 'the ramdisk agent connected' });
+  }
+
+  /** Agent-based interfaces need the agents domain; say so before anything starts. */
+  private requireAgent(n: Node, agentBased: boolean | undefined, what: string): void {
+    if (agentBased && !this.conductor.agentServices) throw new NotAvailableError(n.name, `${what} (the agents domain is not running)`);
   }
 
   /** Runs `fn` under the operation's signal and a step timeout named after its Ironic option. */

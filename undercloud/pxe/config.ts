@@ -20,6 +20,8 @@ export interface PxeConfig {
   dhcpLeaseTime: string;
   deployKernel: string;
   deployRamdisk: string;
+  /** The image-store ramdisk image published as deploy_kernel/deploy_ramdisk (as TripleO's image upload). */
+  deployImage: string;
   kernelAppend: string;
 }
 
@@ -41,6 +43,7 @@ export const pxeSection = defineSection<PxeConfig>({
       dhcp_lease_time: { type: 'string', pattern: '^[0-9]+[smhd]?$|^infinite$' },
       deploy_kernel: { type: 'string', minLength: 1 },
       deploy_ramdisk: { type: 'string', minLength: 1 },
+      deploy_image: { type: 'string', minLength: 1 },
       kernel_append: { type: 'string' },
     },
   },
@@ -57,6 +60,7 @@ export const pxeSection = defineSection<PxeConfig>({
     dhcpLeaseTime: str(raw.dhcp_lease_time) ?? '1h',
     deployKernel: str(raw.deploy_kernel) ?? 'agent.kernel',
     deployRamdisk: str(raw.deploy_ramdisk) ?? 'agent.ramdisk',
+    deployImage: str(raw.deploy_image) ?? 'deploy-ramdisk',
     kernelAppend: str(raw.kernel_append) ?? 'console=ttyS0',
   }),
 });

@@ -3,6 +3,7 @@
  * state at request time), and static files under http_root (kernel, ramdisk, images) with HEAD and single
  * byte ranges. Paths are confined to the root.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -11,9 +12,12 @@ import type { Logger } from '../daemon/logging.js';
 import { chainScript, nodeScript, type RamdiskBoot } from './ipxe-scripts.js';
 import type { ProvisionState } from '../baremetal/states.js';
 
+const CA_PATH = '/agent-ca.crt';
+
 export interface BootNodeLookup {
   /** The node owning `mac` (lower case, colon separated), if enrolled. */
   byMac(mac: string): { id: string; name: string; provisionState: ProvisionState } | undefined;
+  /** The one-time token of a prepared ramdisk boot; without one the node boots its disk. */
   agentToken?(nodeId: string): string | undefined;
 }
 
@@ -24,6 +28,8 @@ export interface HttpBootOptions {
   boot: Omit<RamdiskBoot, 'baseUrl'> & { baseUrl?: string };
   lookup: BootNodeLookup;
   log: Logger;
+  /** The undercloud CA, served at /agent-ca.crt for ramdisks (they check its sha256 from the kernel line). */
+  caPem?: string;
 }
 
 export class HttpBootServer {
@@ -71,11 +77,13 @@ export class HttpBootServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const p = decodeURIComponent(url.pathname);
     if (p === '/boot.ipxe') return send(res, 200, chainScript(this.baseUrl), 'text/plain');
+    if (p === CA_PATH && this.o.caPem) return send(res, 200, this.o.caPem, 'application/x-pem-file');
     const m = /^\/ipxe\/([0-9a-fA-F]{2}(?:[-:][0-9a-fA-F]{2}){5})\.ipxe$/.exec(p);
     if (m) {
       const mac = m[1]!.toLowerCase().replace(/-/g, ':');
       const node = this.o.lookup.byMac(mac);
-      const script = nodeScript(node, mac, { ...this.o.boot, baseUrl: this.baseUrl }, node ? this.o.lookup.agentToken?.(node.id) : undefined);
+      const ca = this.o.caPem ? { caUrl: `${this.baseUrl}${CA_PATH}`, caSha256: createHash('sha256').update(this.o.caPem).digest('hex') } : {};
+      const script = nodeScript(node, mac, { ...this.o.boot, ...ca, baseUrl: this.baseUrl }, node ? this.o.lookup.agentToken?.(node.id) : undefined);
       this.o.log.info('ipxe script served', { mac, node: node?.name, state: node?.provisionState });
       return send(res, 200, script, 'text/plain');
     }

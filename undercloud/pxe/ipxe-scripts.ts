@@ -1,8 +1,9 @@
 /**
  * iPXE scripts served per node over HTTP (pure, unit-tested). A node boots the deploy ramdisk only while
- * the conductor is working on it (inspecting, cleaning, deploying and their wait states); in every other
- * state, and for unknown MACs, the script exits so firmware boots the next device (the local disk).
- * That is what prevents netboot loops after deploy.
+ * the conductor is working on it (inspecting, cleaning, deploying and their wait states) AND has prepared a
+ * ramdisk boot for it (a one-time agent token exists; it is dropped when the ramdisk is cleaned up, before
+ * the node reboots into its installed system). In every other case, and for unknown MACs, the script boots
+ * the local disk. That is what prevents netboot loops after deploy, even on firmware that tries PXE first.
  */
 import { RAMDISK_STATES, type ProvisionState } from '../baremetal/states.js';
 
@@ -13,10 +14,10 @@ export interface RamdiskBoot {
   kernelAppend: string;
   /** Where the ramdisk agent dials back (host:port). */
   agentEndpoint: string;
+  /** Where the ramdisk fetches the undercloud CA, and the PEM's sha256 it must have. */
+  caUrl?: string;
+  caSha256?: string;
 }
-
-/** The script a node's kernel command line carries the token in; the agents domain fills it at deploy. */
-export const AGENT_TOKEN_PLACEHOLDER = '${undercloud-agent-token}';
 
 export function chainScript(baseUrl: string): string {
   return ['#!ipxe', '# undercloud: ask for this machine\'s script by MAC', `chain ${baseUrl}/ipxe/\${net0/mac:hexhyp}.ipxe || goto local`, ':local', 'exit', ''].join('\n');
@@ -25,12 +26,15 @@ export function chainScript(baseUrl: string): string {
 export function nodeScript(node: { id: string; name: string; provisionState: ProvisionState } | undefined, mac: string, boot: RamdiskBoot, agentToken?: string): string {
   if (node === undefined) return localBoot(`unknown MAC ${mac}`);
   if (!RAMDISK_STATES.includes(node.provisionState)) return localBoot(`node ${node.name} is ${node.provisionState}`);
+  if (!agentToken) return localBoot(`node ${node.name} is ${node.provisionState} but no ramdisk boot is prepared for it`);
   const args = [
     boot.kernelAppend,
     `BOOTIF=${mac}`,
     `undercloud.node=${node.id}`,
-    `undercloud.agent=${boot.agentEndpoint}`,
-    `undercloud.token=${agentToken ?? AGENT_TOKEN_PLACEHOLDER}`,
+    `undercloud.server=${boot.agentEndpoint}`,
+    `undercloud.token=${agentToken}`,
+    boot.caUrl ? `undercloud.ca_url=${boot.caUrl}` : '',
+    boot.caSha256 ? `undercloud.ca_sha256=${boot.caSha256}` : '',
   ].filter(Boolean).join(' ');
   return [
     '#!ipxe',

@@ -20,15 +20,19 @@ export class PxeServices {
   http: HttpBootServer | undefined;
   dnsmasq: DnsmasqSupervisor | undefined;
 
-  constructor(private readonly config: DaemonConfig, private readonly pxe: PxeConfig, private readonly lookup: BootNodeLookup & HostSource, private readonly log: Logger) {}
+  constructor(private readonly config: DaemonConfig, private readonly pxe: PxeConfig, private readonly lookup: BootNodeLookup & HostSource, private readonly log: Logger, private readonly caPem?: string) {}
+
+  get httpRoot(): string {
+    return this.pxe.httpRoot ?? path.join(this.config.stateDir, 'httpboot');
+  }
 
   async start(): Promise<void> {
     const localIp = this.config.localIp.split('/')[0]!;
-    const httpRoot = this.pxe.httpRoot ?? path.join(this.config.stateDir, 'httpboot');
+    const httpRoot = this.httpRoot;
     const [listenHost, listenPort] = (this.pxe.httpListen ?? `${localIp}:8088`).split(':') as [string, string];
     if (this.pxe.http) {
       this.http = new HttpBootServer({
-        host: listenHost || localIp, port: Number(listenPort), root: httpRoot, lookup: this.lookup, log: this.log,
+        host: listenHost || localIp, port: Number(listenPort), root: httpRoot, lookup: this.lookup, log: this.log, ...(this.caPem ? { caPem: this.caPem } : {}),
         boot: { ...(this.pxe.httpUrl ? { baseUrl: this.pxe.httpUrl.replace(/\/$/, '') } : {}), kernel: this.pxe.deployKernel, ramdisk: this.pxe.deployRamdisk, kernelAppend: this.pxe.kernelAppend, agentEndpoint: this.config.agentListen },
       });
       await this.http.start();

@@ -16,6 +16,7 @@ import { NodeLockedError, NodeNotFoundError } from '../errors.js';
 import type { Node } from '../node.js';
 import { STATES, STUCK_STATE_RECOVERY, canProcess, type ProvisionEvent, type ProvisionState } from '../states.js';
 import { sleep } from '../drivers/retry.js';
+import type { AgentServices } from '../agent/agent-services.js';
 import { Task } from './task.js';
 import { Semaphore } from '../../concurrency/semaphore.js';
 import { readPowerState, type PowerOptions } from './power.js';
@@ -50,6 +51,8 @@ export class Conductor {
   private syncTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private readonly syncFailures = new Map<string, number>();
+  /** Given at start-up when the agents domain runs (the agent-based interfaces need it). */
+  agentServices: AgentServices | undefined;
 
   constructor(
     private readonly store: Store,
@@ -255,7 +258,7 @@ export class Conductor {
     }
     try {
       const node = this.getNode(first.id);
-      return new Task(this.store, this.nodes, this.bus, node, driverSetFor(node), o.purpose, o.exclusive, this.log);
+      return new Task(this.store, this.nodes, this.bus, node, driverSetFor(node), o.purpose, o.exclusive, this.log, this.agentServices);
     } catch (err) {
       if (o.exclusive) this.nodes.release(first.id, this.options.tag);
       throw err;

@@ -9,6 +9,7 @@ import type { Store } from '../../store/store.js';
 import type { NodePatch, NodesRepo } from '../../store/nodes.js';
 import type { DriverSet, DriverTask } from '../drivers/interfaces.js';
 import type { Node } from '../node.js';
+import type { AgentServices } from '../agent/agent-services.js';
 import { STATES, nextState, type ProvisionEvent, type ProvisionState } from '../states.js';
 
 /** Where a verb is heading, shown as target_provision_state while the node is between stable states. */
@@ -37,6 +38,7 @@ export class Task implements DriverTask {
     readonly purpose: string,
     readonly exclusive: boolean,
     log: Logger,
+    readonly agent?: AgentServices,
   ) {
     this.current = node;
     this.log = log.child({ nodeId: node.id, node: node.name, purpose });

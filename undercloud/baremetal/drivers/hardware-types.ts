@@ -38,5 +38,7 @@ export const libvirtHw: HardwareType = {
 };
 
 export const fakeHw: HardwareType = {
-  name: 'fake-hardware', power: [fakePower], management: [fakeManagement], boot: [fakeBoot, ipxeBoot], deploy: [fakeDeploy], inspect: [fakeInspect],
+  // Agent-based deploy and inspect as non-default choices: a fake BMC with a real agent (tests, or nodes
+  // powered by hand) still gets the real inventory, image write and config drive.
+  name: 'fake-hardware', power: [fakePower], management: [fakeManagement], boot: [fakeBoot, ipxeBoot], deploy: [fakeDeploy, directDeploy], inspect: [fakeInspect, agentInspect],
 };

@@ -6,11 +6,16 @@
  */
 import type { Logger } from '../../daemon/logging.js';
 import type { BootDevice, Node, PowerState } from '../node.js';
+import type { AgentServices } from '../agent/agent-services.js';
 
 /** What a driver sees of the conductor's task: the locked node and a logger with the node's fields. */
 export interface DriverTask {
   readonly node: Node;
   readonly log: Logger;
+  /** The agent hub, images and NBD writer, for the agent-based interfaces; absent in unit tests of others. */
+  readonly agent?: AgentServices | undefined;
+  /** Saves non-state fields of the node (properties, instance info, extra). */
+  update?(patch: { properties?: Node['properties']; instanceInfo?: Record<string, unknown>; extra?: Record<string, unknown> }): Node;
 }
 
 interface Base {
@@ -44,6 +49,8 @@ export interface BootInterface extends Base {
 export type EraseMode = 'metadata' | 'full';
 
 export interface DeployInterface extends Base {
+  /** Works through the ramdisk agent: the service boots the ramdisk and waits for the agent first. */
+  readonly ramdiskAgent?: boolean;
   /** Writes the image and makes the node bootable; resolves when the node is ready to go active. */
   deploy(task: DriverTask, signal: AbortSignal): Promise<void>;
   tearDown(task: DriverTask, signal: AbortSignal): Promise<void>;
@@ -57,6 +64,7 @@ export interface InspectResult {
 }
 
 export interface InspectInterface extends Base {
+  readonly ramdiskAgent?: boolean;
   inspect(task: DriverTask, signal: AbortSignal): Promise<InspectResult>;
 }
 

@@ -97,3 +97,15 @@ export function waitSeconds(v: string | boolean | undefined, def: number): numbe
   if (!Number.isFinite(n) || n <= 0) throw new UndercloudError('USAGE', `--wait takes a number of seconds, not "${v}"`);
   return n;
 }
+
+export interface VerbArgs { erase?: string; image?: string; hostname?: string; sshKeys?: string[] }
+
+/** Asks for a provision verb on each node in turn; returns the nodes as the daemon answered. */
+export async function provisionVerb(nc: NodeClient, names: string[], v: string, a: VerbArgs = {}): Promise<Node[]> {
+  const nodes: Node[] = [];
+  for (const name of names) {
+    const req = { node: name, verb: v, erase: a.erase ?? '', image: a.image ?? '', hostname: a.hostname ?? '', sshKeys: a.sshKeys ?? [] };
+    nodes.push((await call(nc.conn, nc.client.setProvisionState, nc.client, req)).node!);
+  }
+  return nodes;
+}

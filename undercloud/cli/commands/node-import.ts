@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { call } from '../common/client.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
-import { nodeClient, nodeColumns, nodeView, waitForNodes } from './node-common.js';
+import { nodeClient, nodeColumns, nodeView, provisionVerb, waitForNodes } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 import { InvalidError } from '../../errors.js';
 
@@ -37,11 +37,11 @@ export function register(program: Command): void {
         const timeout = Number(opts.timeout);
         let nodes = await waitForNodes(nc, names, 'manageable', timeout);
         if (opts.introspect) {
-          for (const name of names) await call(nc.conn, nc.client.setProvisionState, nc.client, { node: name, verb: 'inspect', erase: '' });
+          await provisionVerb(nc, names, 'inspect');
           nodes = await waitForNodes(nc, names, 'manageable', timeout);
         }
         if (opts.provide) {
-          for (const name of names) await call(nc.conn, nc.client.setProvisionState, nc.client, { node: name, verb: 'provide', erase: '' });
+          await provisionVerb(nc, names, 'provide');
           nodes = await waitForNodes(nc, names, 'available', timeout);
         }
         out(renderData(nodes.map(nodeView), g.format, () => renderTable(nodes, nodeColumns)));

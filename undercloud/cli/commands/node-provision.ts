@@ -4,17 +4,23 @@
  * reach the expected state, with its last_error.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { InvalidError } from '../../errors.js';
 import { call } from '../common/client.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
-import { nodeClient, nodeColumns, nodeView, selectNodes, waitForNodes, waitSeconds, type NodeClient } from './node-common.js';
+import { nodeClient, nodeColumns, provisionVerb, nodeView, selectNodes, waitForNodes, waitSeconds } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 import type { Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
 
-async function verb(nc: NodeClient, names: string[], v: string, erase = ''): Promise<Node[]> {
-  const nodes: Node[] = [];
-  for (const name of names) nodes.push((await call(nc.conn, nc.client.setProvisionState, nc.client, { node: name, verb: v, erase })).node!);
-  return nodes;
+function readKeys(files: string[] | undefined): string[] {
+  return (files ?? []).flatMap((f) => {
+    try {
+      return readFileSync(f, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    } catch (err) {
+      throw new InvalidError('CLI_USAGE', `cannot read --ssh-key ${f}: ${(err as Error).message}`);
+    }
+  });
 }
 
 function print(format: ReturnType<typeof globals>['format'], nodes: Node[]): void {
@@ -32,7 +38,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const nc = nodeClient(g.config);
       try {
-        let nodes = await verb(nc, names, 'manage');
+        let nodes = await provisionVerb(nc, names, 'manage');
         const w = waitSeconds(opts.wait, 600);
         if (w !== undefined) nodes = await waitForNodes(nc, names, 'manageable', w);
         print(g.format, nodes);
@@ -52,11 +58,11 @@ export function register(program: Command): void {
       const nc = nodeClient(g.config);
       try {
         const list = await selectNodes(nc, names, opts.allManageable);
-        let nodes = await verb(nc, list, 'inspect');
+        let nodes = await provisionVerb(nc, list, 'inspect');
         const w = waitSeconds(opts.wait ?? (opts.provide ? true : undefined), 1800);
         if (w !== undefined) nodes = await waitForNodes(nc, list, 'manageable', w);
         if (opts.provide) {
-          await verb(nc, list, 'provide');
+          await provisionVerb(nc, list, 'provide');
           nodes = await waitForNodes(nc, list, 'available', w ?? 1800);
         }
         print(g.format, nodes);
@@ -75,7 +81,7 @@ export function register(program: Command): void {
       const nc = nodeClient(g.config);
       try {
         const list = await selectNodes(nc, names, opts.allManageable);
-        let nodes = await verb(nc, list, 'provide');
+        let nodes = await provisionVerb(nc, list, 'provide');
         const w = waitSeconds(opts.wait, 1800);
         if (w !== undefined) nodes = await waitForNodes(nc, list, 'available', w);
         print(g.format, nodes);
@@ -94,13 +100,51 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const nc = nodeClient(g.config);
       try {
-        let nodes = await verb(nc, names, 'clean', opts.erase);
+        let nodes = await provisionVerb(nc, names, 'clean', { erase: opts.erase });
         const w = waitSeconds(opts.wait ?? (opts.provide ? true : undefined), 1800);
         if (w !== undefined) nodes = await waitForNodes(nc, names, 'manageable', w);
         if (opts.provide) {
-          await verb(nc, names, 'provide');
+          await provisionVerb(nc, names, 'provide');
           nodes = await waitForNodes(nc, names, 'available', w ?? 1800);
         }
+        print(g.format, nodes);
+      } finally {
+        nc.conn.close();
+      }
+    });
+  node
+    .command('deploy')
+    .description('deploy an image onto available nodes: ramdisk, image written over NBD, config drive, boot from disk, node agent up')
+    .argument('<nodes...>', 'names or ids')
+    .requiredOption('--image <name>', 'image-store disk image (overcloud image list)')
+    .option('--hostname <name>', 'hostname of the installed system (one node only; default: the node name)')
+    .option('--ssh-key <file...>', 'OpenSSH public key file(s) for root')
+    .option('--wait [seconds]', 'wait until the nodes are active (default 3600 s)')
+    .action(async (names: string[], opts: { image: string; hostname?: string; sshKey?: string[]; wait?: string | boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      if (opts.hostname && names.length > 1) throw new InvalidError('CLI_USAGE', '--hostname names one node; deploy several nodes without it (each gets its own name)');
+      const nc = nodeClient(g.config);
+      try {
+        let nodes = await provisionVerb(nc, names, 'deploy', { image: opts.image, ...(opts.hostname ? { hostname: opts.hostname } : {}), sshKeys: readKeys(opts.sshKey) });
+        const w = waitSeconds(opts.wait, 3600);
+        if (w !== undefined) nodes = await waitForNodes(nc, names, 'active', w);
+        print(g.format, nodes);
+      } finally {
+        nc.conn.close();
+      }
+    });
+  node
+    .command('undeploy')
+    .description('undeploy active nodes: power off, clean (when automated cleaning is on), back to available')
+    .argument('<nodes...>', 'names or ids')
+    .option('--wait [seconds]', 'wait until the nodes are available (default 3600 s)')
+    .action(async (names: string[], opts: { wait?: string | boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const nc = nodeClient(g.config);
+      try {
+        let nodes = await provisionVerb(nc, names, 'undeploy');
+        const w = waitSeconds(opts.wait, 3600);
+        if (w !== undefined) nodes = await waitForNodes(nc, names, 'available', w);
         print(g.format, nodes);
       } finally {
         nc.conn.close();
@@ -110,12 +154,13 @@ export function register(program: Command): void {
     .command('rebuild')
     .description('re-image active nodes in place, keeping their identity (no cleaning)')
     .argument('<nodes...>', 'names or ids')
+    .option('--image <name>', 'a different image-store disk image (default: the one deployed)')
     .option('--wait [seconds]', 'wait until the nodes are active again (default 3600 s)')
-    .action(async (names: string[], opts: { wait?: string | boolean }, cmd: Command) => {
+    .action(async (names: string[], opts: { image?: string; wait?: string | boolean }, cmd: Command) => {
       const g = globals(cmd);
       const nc = nodeClient(g.config);
       try {
-        let nodes = await verb(nc, names, 'rebuild');
+        let nodes = await provisionVerb(nc, names, 'rebuild', opts.image ? { image: opts.image } : {});
         const w = waitSeconds(opts.wait, 3600);
         if (w !== undefined) nodes = await waitForNodes(nc, names, 'active', w);
         print(g.format, nodes);

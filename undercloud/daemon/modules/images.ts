@@ -7,6 +7,14 @@ import type { DomainModule } from '../modules.js';
 import { imagesSection } from '../../images/config.js';
 import { ImageStore } from '../../images/image-store.js';
 
+let current: ImageStore | undefined;
+
+/** The running daemon's image store (for the bare-metal deploy and the HTTP boot server). */
+export function imageStore(): ImageStore {
+  if (!current) throw new Error('the images module is not started');
+  return current;
+}
+
 export function imagesModule(): DomainModule {
   let images: ImageStore | undefined;
   return {
@@ -15,9 +23,13 @@ export function imagesModule(): DomainModule {
       const dir = sectionOf(ctx.config, imagesSection)?.dir ?? path.join(ctx.config.stateDir, 'images');
       mkdirSync(dir, { recursive: true });
       images = new ImageStore(ctx.store, dir, ctx.bus);
+      current = images;
     },
     registerServices(server, ctx) {
       if (images) setupImagesService(server, ctx, images);
+    },
+    stop() {
+      current = undefined;
     },
   };
 }

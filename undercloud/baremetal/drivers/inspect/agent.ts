@@ -1,11 +1,35 @@
-/** Agent-based inspection (the ramdisk agent reports its inventory); lands with the agents. */
+/**
+ * Agent-based inspection: the ramdisk agent reports its inventory; the node's properties (CPUs, memory,
+ * architecture, local_gb = the size of the root disk chosen by the root device hints) and MACs come from
+ * it, and the whole inventory is kept in the node's extra.inventory. The service boots the ramdisk and
+ * waits for its agent first (ramdiskAgent = true).
+ */
 import type { InspectInterface } from '../interfaces.js';
 import { NotAvailableError } from '../../errors.js';
+import { inventoryOf } from '../deploy/direct.js';
+import { chooseRootDevice, type RootDeviceHints } from '../../agent/root-device.js';
+
+const GIB = 1024 ** 3;
 
 export const agentInspect: InspectInterface = {
   name: 'agent',
+  ramdiskAgent: true,
   validate: () => undefined,
-  inspect: async (task) => {
-    throw new NotAvailableError(task.node.name, 'introspection (agent inventory)');
+  inspect: async (task, signal) => {
+    if (!task.agent) throw new NotAvailableError(task.node.name, 'introspection (the agents domain is not running)');
+    const { disks, raw } = await inventoryOf(task, task.agent, signal);
+    const inv = raw as { cpu?: { count?: number; architecture?: string }; memory?: { totalBytes?: number }; interfaces?: { mac?: string }[] };
+    const root = chooseRootDevice(disks, task.node.properties.rootDevice as RootDeviceHints | undefined, task.node.name);
+    task.update?.({ extra: { ...task.node.extra, inventory: raw } });
+    return {
+      properties: {
+        ...(inv.cpu?.count ? { cpus: inv.cpu.count } : {}),
+        ...(inv.memory?.totalBytes ? { memoryMb: Math.round(inv.memory.totalBytes / (1024 * 1024)) } : {}),
+        // Ironic reports local_gb one GiB short of the disk, leaving room for partitioning.
+        localGb: Math.max(0, Math.floor(root.sizeBytes / GIB) - 1),
+        ...(inv.cpu?.architecture ? { cpuArch: inv.cpu.architecture } : {}),
+      },
+      macs: (inv.interfaces ?? []).map((i) => i.mac ?? '').filter(Boolean),
+    };
   },
 };

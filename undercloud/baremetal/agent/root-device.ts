@@ -1,0 +1,70 @@
+/**
+ * Root device selection from an inspected inventory and Ironic's root device hints (the node's
+ * properties.root_device): name (/dev/sda or sda), size (GiB, exact or with an operator: ">= 100"),
+ * model, vendor, serial, wwn (exact, ignoring case and surrounding spaces), rotational (true/false). All
+ * given hints must match; the smallest matching disk wins. Without hints, Ironic's default: the smallest
+ * disk of at least 4 GiB.
+ */
+import { InvalidError } from '../../errors.js';
+
+export interface InventoryDisk {
+  name: string;
+  sizeBytes: number;
+  model: string;
+  serial: string;
+  vendor: string;
+  rotational: boolean;
+  wwn: string;
+}
+
+export type RootDeviceHints = Record<string, string | number | boolean>;
+
+const GIB = 1024 ** 3;
+const MIN_ROOT_BYTES = 4 * GIB;
+const KNOWN = new Set(['name', 'size', 'model', 'vendor', 'serial', 'wwn', 'rotational']);
+
+function sizeMatches(hint: string | number | boolean, bytes: number): boolean {
+  const gib = Math.floor(bytes / GIB);
+  if (typeof hint === 'number') return gib === hint;
+  const m = /^\s*(<=|>=|==|<|>|!=)?\s*(\d+)\s*$/.exec(String(hint));
+  if (!m) throw new InvalidError('ROOT_DEVICE_HINT_INVALID', `root device hint size "${String(hint)}" is not a number of GiB (optionally with <, <=, ==, !=, >=, >)`);
+  const n = Number(m[2]);
+  switch (m[1] ?? '==') {
+    case '<': return gib < n;
+    case '<=': return gib <= n;
+    case '>': return gib > n;
+    case '>=': return gib >= n;
+    case '!=': return gib !== n;
+    default: return gib === n;
+  }
+}
+
+function matches(disk: InventoryDisk, key: string, hint: string | number | boolean): boolean {
+  const eq = (v: string) => v.trim().toLowerCase() === String(hint).trim().toLowerCase();
+  switch (key) {
+    case 'name': return eq(disk.name) || eq(`/dev/${disk.name}`);
+    case 'size': return sizeMatches(hint, disk.sizeBytes);
+    case 'model': return eq(disk.model);
+    case 'vendor': return eq(disk.vendor);
+    case 'serial': return eq(disk.serial);
+    case 'wwn': return eq(disk.wwn);
+    case 'rotational': return disk.rotational === (hint === true || String(hint).toLowerCase() === 'true' || hint === 1);
+    default: return false;
+  }
+}
+
+/** The chosen disk, or an error that says what was asked and what the node has. */
+export function chooseRootDevice(disks: readonly InventoryDisk[], hints: RootDeviceHints | undefined, nodeName: string): InventoryDisk {
+  const given = Object.entries(hints ?? {});
+  for (const [k] of given) if (!KNOWN.has(k)) throw new InvalidError('ROOT_DEVICE_HINT_INVALID', `node ${nodeName}: unknown root device hint "${k}"; known: ${[...KNOWN].join(', ')}`);
+  const candidates = given.length > 0
+    ? disks.filter((d) => given.every(([k, v]) => matches(d, k, v)))
+    : disks.filter((d) => d.sizeBytes >= MIN_ROOT_BYTES);
+  const pick = [...candidates].sort((a, b) => a.sizeBytes - b.sizeBytes || a.name.localeCompare(b.name))[0];
+  if (!pick) {
+    const have = disks.map((d) => `${d.name} (${(d.sizeBytes / GIB).toFixed(1)} GiB${d.model ? `, ${d.model}` : ''}${d.serial ? `, serial ${d.serial}` : ''})`).join('; ') || 'no disks';
+    const wanted = given.length > 0 ? `matching the root device hints ${JSON.stringify(hints)}` : 'of at least 4 GiB';
+    throw new InvalidError('ROOT_DEVICE_NOT_FOUND', `node ${nodeName}: no disk ${wanted}; the node has: ${have}`);
+  }
+  return pick;
+}
