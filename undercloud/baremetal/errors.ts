@@ -94,3 +94,10 @@ export class AgentNotConnectedError extends UnavailableError {
     super('AGENT_NOT_CONNECTED', `node ${node}: the ${mode} agent did not connect: ${detail}`);
   }
 }
+
+/** No enrolled node can serve an allocation (profile/capabilities/state). */
+export class NoNodeAvailableError extends ConflictError {
+  constructor(message: string) {
+    super('NO_NODE_AVAILABLE', message);
+  }
+}

@@ -11,10 +11,10 @@ import type { Conductor } from './conductor/conductor.js';
 import type { Task } from './conductor/task.js';
 import { setPowerState, type PowerOptions } from './conductor/power.js';
 import { validateDrivers } from './drivers/index.js';
-import { NotAvailableError, NodeNotDeletableError } from './errors.js';
+import { NoNodeAvailableError, NotAvailableError, NodeNotDeletableError } from './errors.js';
 import { parseInstackenv } from './import/instackenv.js';
 import { maskDriverInfo, type HistoryEntry, type Node, type Port, type PowerState, type PowerTarget } from './node.js';
-import { DELETABLE_STATES, type ProvisionState } from './states.js';
+import { DELETABLE_STATES, STATES, type ProvisionState } from './states.js';
 import { redactValue } from '../daemon/logging.js';
 import { InvalidError } from '../errors.js';
 import type { EraseMode } from './drivers/interfaces.js';
@@ -212,6 +212,61 @@ export class BaremetalService {
       task.process('done', { message: mode === 'rebuild' ? 'rebuilt' : 'deployed' });
     });
     return { node: masked(r.node), done: r.done };
+  }
+
+  /**
+   * Allocation for the orchestration engine's servers (as Ironic's allocation API + metalsmith): picks an
+   * available node whose profile and capabilities match, marks it with `key` in the same transaction (so
+   * two allocations never pick the same node), and deploys it. Idempotent: the node already holding `key`
+   * is returned as it is.
+   */
+  async allocate(req: { key: string; hostname: string; profile?: string | undefined; capabilities: Record<string, string>; image: string }): Promise<Node> {
+    const picked = this.store.tx(() => {
+      const all = this.nodes.list();
+      const mine = all.find((x) => x.instanceInfo.allocation_key === req.key);
+      if (mine) return { node: mine, fresh: false };
+      const want = { ...req.capabilities, ...(req.profile ? { profile: req.profile } : {}) };
+      const free = all
+        .filter((x) => x.provisionState === 'available' && !x.maintenance && !x.reservation && x.instanceInfo.allocation_key === undefined)
+        .filter((x) => Object.entries(want).every(([k, v]) => x.properties.capabilities[k] === v))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const node = free[0];
+      if (!node) {
+        const byState = new Map<string, number>();
+        for (const x of all) byState.set(x.provisionState, (byState.get(x.provisionState) ?? 0) + 1);
+        const summary = [...byState].map(([st, c]) => `${c} ${st}`).join(', ') || 'none enrolled';
+        throw new NoNodeAvailableError(`no available node matches ${JSON.stringify(want)} for ${req.hostname} (nodes: ${summary}); enroll, introspect and provide more nodes, or tag them with profile capabilities`);
+      }
+      return { node: this.nodes.update(node.id, { instanceInfo: { ...node.instanceInfo, allocation_key: req.key } }), fresh: true };
+    });
+    if (!picked.fresh) return masked(picked.node);
+    this.log.info('node allocated', { node: picked.node.name, key: req.key, hostname: req.hostname });
+    try {
+      const r = await this.deploy(picked.node.id, { image_source: req.image, hostname: req.hostname, allocation_key: req.key });
+      return r.node;
+    } catch (err) {
+      const n = this.nodes.get(picked.node.id);
+      if (n && n.provisionState === 'available') {
+        const { allocation_key: _k, ...rest } = n.instanceInfo;
+        this.nodes.update(n.id, { instanceInfo: rest });
+      }
+      throw err;
+    }
+  }
+
+  /** Gives an allocated node back: undeploys it (waits until it is available) or just forgets the allocation. */
+  async release(nodeId: string): Promise<void> {
+    const n = this.nodes.get(nodeId);
+    if (!n) return;
+    if (['active', 'deploy failed', 'error'].includes(n.provisionState)) {
+      const r = await this.undeploy(n.id);
+      await r.done;
+      return;
+    }
+    if (n.instanceInfo.allocation_key !== undefined && !n.reservation && STATES[n.provisionState].stable) {
+      const { allocation_key: _k, ...rest } = n.instanceInfo;
+      this.nodes.update(n.id, { instanceInfo: rest });
+    }
   }
 
   /** active/deploy failed/error -> deleting -> cleaning -> available (undeploy always cleans when enabled). */

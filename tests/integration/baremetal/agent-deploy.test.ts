@@ -122,7 +122,7 @@ beforeAll(async () => {
   const [agentPort, httpPort] = [await freePort(), await freePort()];
   d = await startTestDaemon({
     defaults: { agent_listen: `127.0.0.1:${agentPort}`, clean_nodes: 'true' },
-    extraConfig: `[baremetal]\nsync_power_state_interval = 0\nbmc_retry_interval = 0\ndeploy_callback_timeout = 240\nclean_callback_timeout = 120\ninspect_wait_timeout = 120\n\n[pxe]\nhttp = true\nhttp_listen = 127.0.0.1:${httpPort}\n`,
+    extraConfig: `[orchestration]\nserver_driver = baremetal\nagent_driver = hub\npoll_max_ms = 500\n\n[baremetal]\nsync_power_state_interval = 0\nbmc_retry_interval = 0\ndeploy_callback_timeout = 240\nclean_callback_timeout = 120\ninspect_wait_timeout = 120\n\n[pxe]\nhttp = true\nhttp_listen = 127.0.0.1:${httpPort}\n`,
   });
   httpBase = `http://127.0.0.1:${httpPort}`;
   const machineRoot = path.join(d.dir, 'machine');
@@ -253,5 +253,40 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
     readSync(f, head, 0, MIB, 0);
     closeSync(f);
     expect(head.every((b) => b === 0)).toBe(true);
+  });
+
+  it('serves the orchestration engine: a stack allocates the node by profile, its node agent runs the SoftwareDeployment, delete releases it', async () => {
+    const tdir = path.join(d.dir, 'templates');
+    mkdirSync(tdir, { recursive: true });
+    writeFileSync(path.join(tdir, 'overcloud.yaml'), [
+      'heat_template_version: wallaby',
+      'resources:',
+      '  Server:',
+      '    type: OS::TripleO::Server',
+      '    properties: {name: compute-0, profile: compute, image: golden}',
+      '  Config:',
+      '    type: OS::Heat::SoftwareConfig',
+      '    properties: {group: script, config: "#!/bin/sh\\necho configured $(cat /proc/sys/kernel/hostname >/dev/null && echo by-agent) $greeting\\n"}',
+      '  Deployment:',
+      '    type: OS::Heat::SoftwareDeployment',
+      '    properties: {config: {get_resource: Config}, server: {get_resource: Server}, input_values: {greeting: hello}}',
+      'outputs:',
+      '  node: {value: {get_attr: [Server, node_id]}}',
+      '  ip: {value: {get_attr: [Server, ip_address]}}',
+      '  stdout: {value: {get_attr: [Deployment, deploy_stdout]}}',
+      '',
+    ].join('\n'));
+    const r = await oc('deploy', '--templates', tdir, '--stack', 'bm', '--format', 'json');
+    expect(r.code, `${r.stderr}\n${sim.output}`).toBe(0);
+    const res = JSON.parse(r.stdout) as { status: string; outputs: Record<string, string> };
+    expect(res.status).toBe('COMPLETE');
+    const n = await show();
+    expect(n.provision_state).toBe('active');
+    expect(res.outputs.node).toBe(n.id);
+    expect(res.outputs.ip).toBe('127.0.0.1');
+    expect(res.outputs.stdout).toContain('configured by-agent hello');
+    const del = await oc('delete', '--stack', 'bm', '--yes');
+    expect(del.code, `${del.stderr}\n${sim.output}`).toBe(0);
+    expect((await show()).provision_state).toBe('available');
   });
 });

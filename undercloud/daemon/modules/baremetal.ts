@@ -70,6 +70,14 @@ export function waitTimeouts(cfg: BaremetalConfig) {
   } as const;
 }
 
+let current: BaremetalService | undefined;
+
+/** The running daemon's bare-metal service (for the orchestration engine's server port). */
+export function baremetalService(): BaremetalService {
+  if (!current) throw new Error('the bare-metal module is not started');
+  return current;
+}
+
 export function baremetalModule(): DomainModule & { service(): BaremetalService } {
   let service: BaremetalService | undefined;
   let conductor: Conductor | undefined;
@@ -94,6 +102,7 @@ export function baremetalModule(): DomainModule & { service(): BaremetalService 
       const recovered = conductor.recover();
       if (recovered.failed.length > 0 || recovered.released.length > 0) log.info('bare-metal recovery done', recovered);
       service = new BaremetalService(ctx.store, ctx.bus, log, conductor, { ...cfg, enabledHardwareTypes: ctx.config.enabledHardwareTypes, automatedClean: cfg.automatedClean ?? ctx.config.cleanNodes });
+      current = service;
       const nodes = conductor.nodes;
       const pxeCfg = sectionOf(ctx.config, pxeSection);
       pxe = new PxeServices(ctx.config, pxeCfg, {
@@ -126,6 +135,7 @@ export function baremetalModule(): DomainModule & { service(): BaremetalService 
       setupApi(server, ctx, this.service());
     },
     async stop() {
+      current = undefined;
       conductor?.stop();
       await pxe?.stop();
     },

@@ -5,7 +5,8 @@
  */
 import { sectionOf } from '../config.js';
 import type { DomainModule } from '../modules.js';
-import { InvalidError } from '../../errors.js';
+import { baremetalServerPort } from '../../baremetal/orchestration-port.js';
+import { baremetalService } from './baremetal.js';
 import { setup as setupOrchestrationService } from '../../api/orchestration-service.js';
 import { orchestrationSection, type OrchestrationConfig } from '../../orchestration/engine/config.js';
 import { StackEngine } from '../../orchestration/engine/engine.js';
@@ -15,9 +16,10 @@ import { agentHub } from './agents.js';
 import { agentPort } from '../../agents/orchestration-port.js';
 
 function ports(c: OrchestrationConfig): { servers: ServerPort; agent: AgentPort } {
-  // The bare-metal ServerPort is not wired yet: asking for it is a configuration error rather than a silent fake.
-  if (c.serverDriver !== 'fake') throw new InvalidError('ORCHESTRATION_DRIVER_UNAVAILABLE', `[orchestration] server_driver = ${c.serverDriver} is not available in this build; use fake`);
-  const servers = new FakeServers({ deployMs: c.fakeServerDeployMs });
+  // The bare-metal and agents modules start before this one.
+  const servers = c.serverDriver === 'baremetal'
+    ? baremetalServerPort(baremetalService(), (nodeId) => agentHub().session(nodeId)?.address)
+    : new FakeServers({ deployMs: c.fakeServerDeployMs });
   if (c.agentDriver === 'hub') {
     // The agents module starts before this one. A deployment's server id is taken as the agent's node id:
     // OS::Heat::DeployedServer's reference is its name, and the bare-metal ServerPort will return node ids.
