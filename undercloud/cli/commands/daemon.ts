@@ -12,6 +12,13 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../daemon/config.js');
       const { Daemon } = await import('../../daemon/daemon.js');
       const config = loadConfig(g.config);
+      if (config.networkNamespace) {
+        const { insideNamespace, reexecInNamespace } = await import('../../daemon/netns.js');
+        if (!insideNamespace(config.networkNamespace)) {
+          process.exitCode = await reexecInNamespace(config.networkNamespace);
+          return;
+        }
+      }
       const daemon = new Daemon(config, { debug: g.debug, console: opts.consoleLog });
       await daemon.start();
       const onHup = () => daemon.checkConfig(() => loadConfig(g.config));

@@ -42,10 +42,13 @@ export const libvirtPower: PowerInterface = {
       if (want === 'power on') await virsh.start(domain, signal);
       else await virsh.destroy(domain, signal);
     }),
+  // A power cycle rather than `virsh reset`: a reset keeps the running definition, and the boot device
+  // (rewritten in the persistent XML) only applies when the domain starts again.
   reboot: (task, signal) =>
     wrap(task, async () => {
       const { virsh, domain } = target(task.node);
-      await virsh.reset(domain, signal);
+      if ((await virsh.domState(domain, signal)) !== 'shut off') await virsh.destroy(domain, signal);
+      await virsh.start(domain, signal);
     }),
 };
 

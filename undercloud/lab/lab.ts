@@ -1,0 +1,146 @@
+/**
+ * The VM lab for machines without a provisioning network (what `undercloud lab up|down|status` and the lab
+ * tests use): a network namespace with the provisioning bridge, a private libvirtd inside it, and N
+ * network-booting TCG nodes with empty disks, plus the instackenv.json that enrolls them (libvirt power
+ * through that libvirtd) and the undercloud.conf settings that put the undercloud's provisioning side in
+ * the namespace. Its state is lab.json in the lab folder, so `down` undoes exactly what `up` did.
+ */
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createNetwork, deleteNetwork, LabHostError, startLibvirtd, stopLibvirtd, virsh, virshReachable, libvirtdPaths } from './host.js';
+import { labDomainXml, labMac } from './domain-xml.js';
+
+export interface LabOptions {
+  name: string;
+  dir: string;
+  nodes: number;
+  /** Capability profile per node (cycled): control, compute, ... */
+  profiles: readonly string[];
+  memoryMiB: number;
+  vcpus: number;
+  diskGiB: number;
+  /** The undercloud's address on the provisioning bridge. */
+  localCidr: string;
+  bridge: string;
+}
+
+export interface LabNode { name: string; domain: string; mac: string; disk: string; consoleLog: string; profile: string }
+
+export interface LabState {
+  name: string;
+  dir: string;
+  netns: string;
+  bridge: string;
+  localIp: string;
+  localCidr: string;
+  libvirtUri: string;
+  nodes: LabNode[];
+  instackenv: string;
+  undercloudConf: string;
+}
+
+export const LAB_DEFAULTS: Omit<LabOptions, 'name' | 'dir'> = {
+  nodes: 2, profiles: ['control', 'compute'], memoryMiB: 1536, vcpus: 1, diskGiB: 8, localCidr: '192.168.24.1/24', bridge: 'br-ctlplane',
+};
+
+const stateFile = (dir: string) => path.join(dir, 'lab.json');
+
+export function readLab(dir: string): LabState | undefined {
+  return existsSync(stateFile(dir)) ? (JSON.parse(readFileSync(stateFile(dir), 'utf8')) as LabState) : undefined;
+}
+
+function labByte(name: string): number {
+  let h = 7;
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) & 0xff;
+  return h;
+}
+
+/** The undercloud.conf settings for a daemon serving this lab. */
+export function labUndercloudConf(s: Pick<LabState, 'netns' | 'bridge' | 'localIp' | 'localCidr'>): string {
+  return [
+    '# undercloud lab: the provisioning side runs in the lab\'s network namespace',
+    '[DEFAULT]',
+    `local_ip = ${s.localCidr}`,
+    `local_interface = ${s.bridge}`,
+    `network_namespace = ${s.netns}`,
+    `agent_listen = ${s.localIp}:8444`,
+    '',
+    '[pxe]',
+    'dnsmasq = true',
+    'http = true',
+    `http_listen = ${s.localIp}:8088`,
+    '',
+  ].join('\n');
+}
+
+export async function labUp(o: LabOptions, say: (m: string) => void = () => undefined): Promise<LabState> {
+  if (!/^[a-z0-9][a-z0-9-]{0,14}$/.test(o.name)) throw new LabHostError(`lab name "${o.name}" must be 1-15 lower-case letters, digits or dashes`);
+  mkdirSync(o.dir, { recursive: true });
+  const netns = `ucl-${o.name}`;
+  const localIp = o.localCidr.split('/')[0]!;
+  say(`network namespace ${netns} with bridge ${o.bridge} (${o.localCidr})`);
+  createNetwork(netns, o.bridge, o.localCidr);
+  say('starting the lab libvirtd (TCG, private sockets and definitions)');
+  const lv = await startLibvirtd(netns, o.dir);
+  const defined = new Set(virsh(lv.uri, ['list', '--all', '--name']).split('\n').map((l) => l.trim()).filter(Boolean));
+  const nodes: LabNode[] = [];
+  for (let i = 0; i < o.nodes; i++) {
+    const profile = o.profiles[i % o.profiles.length] ?? 'compute';
+    const domain = `${o.name}-node-${i}`;
+    const node: LabNode = { name: `${o.name}-${profile}-${i}`, domain, mac: labMac(labByte(o.name), i), disk: path.join(o.dir, `${domain}.img`), consoleLog: path.join(o.dir, `${domain}.console.log`), profile };
+    if (!existsSync(node.disk)) {
+      const fd = openSync(node.disk, 'w');
+      ftruncateSync(fd, o.diskGiB * 1024 ** 3);
+      closeSync(fd);
+    }
+    if (!defined.has(domain)) {
+      const xml = path.join(o.dir, `${domain}.xml`);
+      writeFileSync(xml, labDomainXml({ name: domain, mac: node.mac, memoryMiB: o.memoryMiB, vcpus: o.vcpus, disk: node.disk, bridge: o.bridge, consoleLog: node.consoleLog }));
+      virsh(lv.uri, ['define', xml]);
+    }
+    nodes.push(node);
+    say(`node ${node.name}: domain ${domain}, MAC ${node.mac}, ${o.diskGiB} GiB disk, console ${node.consoleLog}`);
+  }
+  const instackenv = path.join(o.dir, 'instackenv.json');
+  writeFileSync(instackenv, JSON.stringify({
+    nodes: nodes.map((n) => ({
+      name: n.name, pm_type: 'libvirt', pm_addr: lv.uri, pm_system_id: n.domain, mac: [n.mac], arch: 'x86_64',
+      cpu: o.vcpus, memory: o.memoryMiB, disk: o.diskGiB, capabilities: `profile:${n.profile},boot_option:local`,
+    })),
+  }, null, 2) + '\n');
+  const state: LabState = { name: o.name, dir: o.dir, netns, bridge: o.bridge, localIp, localCidr: o.localCidr, libvirtUri: lv.uri, nodes, instackenv, undercloudConf: path.join(o.dir, 'undercloud-lab.conf') };
+  writeFileSync(state.undercloudConf, labUndercloudConf(state));
+  writeFileSync(stateFile(o.dir), JSON.stringify(state, null, 2) + '\n');
+  say(`instackenv: ${instackenv}`);
+  say(`undercloud.conf settings: ${state.undercloudConf}`);
+  return state;
+}
+
+/** Stops and removes the lab's domains, libvirtd and namespace; with purge, its folder (disks) too. */
+export function labDown(dir: string, purge: boolean, say: (m: string) => void = () => undefined): void {
+  const s = readLab(dir);
+  if (!s) throw new LabHostError(`no lab in ${dir} (no lab.json)`);
+  const uri = libvirtdPaths(dir).uri;
+  if (virshReachable(uri)) {
+    for (const n of s.nodes) {
+      spawnSync('virsh', ['-c', uri, 'destroy', n.domain], { stdio: 'ignore' });
+      spawnSync('virsh', ['-c', uri, 'undefine', n.domain], { stdio: 'ignore' });
+      say(`node ${n.name} removed`);
+    }
+  }
+  stopLibvirtd(dir);
+  deleteNetwork(s.netns);
+  say(`network namespace ${s.netns} deleted`);
+  if (purge) rmSync(dir, { recursive: true, force: true });
+}
+
+export function labStatus(dir: string): { state: LabState; domains: Record<string, string>; libvirtd: boolean } | undefined {
+  const s = readLab(dir);
+  if (!s) return undefined;
+  const uri = libvirtdPaths(dir).uri;
+  const up = virshReachable(uri);
+  const domains: Record<string, string> = {};
+  for (const n of s.nodes) domains[n.name] = up ? (spawnSync('virsh', ['-c', uri, 'domstate', n.domain], { encoding: 'utf8' }).stdout || '').trim() || 'unknown' : 'libvirtd down';
+  return { state: s, domains, libvirtd: up };
+}
