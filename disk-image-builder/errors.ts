@@ -50,6 +50,13 @@ export class InvalidImageDefinitionError extends InvalidError {
   }
 }
 
+/** A build setting from the environment (DIB_*) has a value the build cannot use. */
+export class InvalidBuildSettingError extends InvalidError {
+  constructor(name: string, detail: string) {
+    super('DIB_SETTING_INVALID', `${name}: ${detail}`);
+  }
+}
+
 /** `--offline` was asked for but the cache lacks something the build needs; `missing` names each item. */
 export class OfflineCacheMissError extends UnavailableError {
   readonly missing: readonly string[];
@@ -63,6 +70,13 @@ export class OfflineCacheMissError extends UnavailableError {
 export class MissingToolError extends UnavailableError {
   constructor(tool: string, debianPackage: string) {
     super('DIB_TOOL_MISSING', `${tool} not found; install the Debian package ${debianPackage}`);
+  }
+}
+
+/** The node agent bundle the undercloud-agent element installs is missing (not built, or a wrong DIB_AGENT_BUNDLE). */
+export class AgentBundleMissingError extends UnavailableError {
+  constructor(detail: string) {
+    super('DIB_AGENT_BUNDLE_MISSING', detail);
   }
 }
 

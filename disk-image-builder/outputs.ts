@@ -1,7 +1,7 @@
 /**
  * The build's products: the disk in each requested format (raw, qcow2), a `.sha256` beside each file
  * (sha256sum format, so `sha256sum -c` works), and `<name>.manifest.json`: elements, packages with
- * versions, layout, cache use and timings.
+ * versions, the node agent bundle's checksum, layout, cache use and timings.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ export interface Manifest {
   cacheKey: string;
   cacheHit: boolean;
   packages: { name: string; version: string }[];
+  /** The node agent bundle in the image (/opt/undercloud-agent/undercloud-agent.cjs), when it has one. */
+  agent?: { source: string; size: number; sha256: string } | undefined;
   layout: { totalMiB: number; espMiB: number; rootMiB: number; rootPartuuid: string; espPartuuid: string; rootLabel: string } | undefined;
   outputs: ManifestOutput[];
   timings: { step: string; seconds: number }[];

@@ -6,6 +6,7 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_BUNDLE_IN_REPO, resolveAgentBundle } from './agent-bundle.js';
 import { fstab, partition, planLayout, writeEsp, writeRoot, type DiskLayout } from './block-device.js';
 import { cachePaths, defaultCacheDir, offlineMissing, rootfsCacheKey, type RootfsKeyInput } from './cache.js';
 import { ElementLibrary, type Element } from './element.js';
@@ -14,13 +15,19 @@ import { MissingElementError, OfflineCacheMissError } from './errors.js';
 import { run } from './exec.js';
 import { hostMirror } from './host-mirror.js';
 import type { ImageDefinition } from './image-definition.js';
-import { writeOutputs, type ManifestOutput } from './outputs.js';
+import { sha256File, writeOutputs, type ManifestOutput } from './outputs.js';
 import { phaseScripts, runPhase, stageHooks, unstageHooks } from './phase-exec.js';
 import { PHASES, type Phase, type PhaseName, type PhaseScript } from './phases.js';
-import { packRamdisk } from './ramdisk.js';
+import { packRamdisk, zstdLevel } from './ramdisk.js';
 
 /** The bundled elements: found from this module whether it runs from source or from dist/. */
 export const DEFAULT_ELEMENTS_DIR = findUp(path.dirname(fileURLToPath(import.meta.url)), 'disk-image-builder/elements');
+
+/**
+ * The node agent bundle `npm run build` makes, in the repository this module belongs to (from source or
+ * from dist/ alike): the default for DIB_AGENT_BUNDLE.
+ */
+export const DEFAULT_AGENT_BUNDLE = path.join(path.dirname(path.dirname(DEFAULT_ELEMENTS_DIR)), AGENT_BUNDLE_IN_REPO);
 
 function findUp(from: string, rel: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -74,6 +81,9 @@ export async function buildImage(def: ImageDefinition, options: BuildOptions): P
   const started = Date.now();
   const elementPaths = [...(options.elementPaths ?? []), ...(process.env.ELEMENTS_PATH?.split(':').filter(Boolean) ?? []), DEFAULT_ELEMENTS_DIR];
   const { elements, provided } = resolveElements(def, elementPaths);
+  // Before anything else: a build that would end without its agent fails now, not after the bootstrap.
+  const agentBundle = resolveAgentBundle(elements.map((e) => e.name), def.environment.DIB_AGENT_BUNDLE ?? process.env.DIB_AGENT_BUNDLE, DEFAULT_AGENT_BUNDLE);
+  const ramdiskLevel = def.ramdisk ? zstdLevel(def.environment.DIB_RAMDISK_ZSTD_LEVEL ?? process.env.DIB_RAMDISK_ZSTD_LEVEL) : undefined;
   mkdirSync(options.outputDir, { recursive: true });
   const logPath = path.join(options.outputDir, `${def.imagename}.log`);
   const log = createWriteStream(logPath);
@@ -121,6 +131,7 @@ export async function buildImage(def: ImageDefinition, options: BuildOptions): P
     DIB_ROOTFS_CACHE: cache.rootfsTar, DIB_APT_ARCHIVES: cache.aptArchives, DIB_OFFLINE: options.offline ? '1' : '0',
     DIB_BOOTSTRAP_OVERLAYS: elements.map((e) => path.join(e.dir, 'bootstrap-overlay')).filter((d) => existsSync(d)).join(' '),
     DIB_ESP_DIR: espDir, DIB_ROOT_LABEL: def.rootLabel, DIB_RAMDISK: def.ramdisk ? '1' : '0',
+    ...(agentBundle ? { DIB_AGENT_BUNDLE: agentBundle } : {}),
   };
   const doBreak = async (point: string, inChroot: boolean) => {
     if (options.onBreak) await options.onBreak(point, env, inChroot);
@@ -166,8 +177,10 @@ export async function buildImage(def: ImageDefinition, options: BuildOptions): P
     // A root without dpkg (a non-Debian operating-system element) simply has no package list.
     const hasDpkg = existsSync(path.join(targetRoot, 'usr', 'bin', 'dpkg-query'));
     const pkgList = await step('manifest (package list)', () => (hasDpkg ? run('chroot', [targetRoot, 'dpkg-query', '-W', '-f', '${Package}\t${Version}\n'], { ...runOpts, capture: true }) : Promise.resolve('')));
+    const agentInImage = path.join(targetRoot, 'opt', 'undercloud-agent', 'undercloud-agent.cjs');
+    const agent = agentBundle && existsSync(agentInImage) ? { source: agentBundle, size: statSync(agentInImage).size, sha256: await sha256File(agentInImage) } : undefined;
     if (def.ramdisk) {
-      outputs = await step('ramdisk (pack initramfs)', () => packRamdisk(targetRoot, options.outputDir, def.imagename, runOpts));
+      outputs = await step('ramdisk (pack initramfs)', () => packRamdisk(targetRoot, options.outputDir, def.imagename, runOpts, ramdiskLevel));
     } else {
       const l = layout!;
       await step('root filesystem (mkfs.ext4 -d)', () => writeRoot(env.IMAGE_BLOCK_DEVICE!, work, targetRoot, l, runOpts));
@@ -177,6 +190,7 @@ export async function buildImage(def: ImageDefinition, options: BuildOptions): P
         def, outputDir: options.outputDir, raw: def.ramdisk ? undefined : env.IMAGE_BLOCK_DEVICE, ramdiskOutputs: outputs,
         manifest: {
           elements: elements.map((e) => e.name), provided, release, mirror, cacheKey: key, cacheHit,
+          agent,
           packages: pkgList.split('\n').filter(Boolean).map((l) => { const [name, version] = l.split('\t'); return { name: name!, version: version ?? '' }; }),
           layout: layout && { totalMiB: layout.totalMiB, espMiB: layout.esp.sizeMiB, rootMiB: layout.root.sizeMiB, rootPartuuid: layout.root.partuuid, espPartuuid: layout.esp.partuuid, rootLabel: layout.root.label },
           timings, startedAt: new Date(started).toISOString(),

@@ -1,9 +1,11 @@
 /**
  * Boots an image under QEMU with TCG (KVM does not work nested here) and watches the serial console.
  * Networking is QEMU's user mode with restrict=on: the guest gets DHCP from QEMU and reaches nothing.
+ * With UNDERCLOUD_TEST_CONSOLE_DIR set, each boot's whole console is kept there as `<name>.console.log`.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
@@ -19,6 +21,8 @@ export interface BootOptions {
   expect: RegExp[];
   timeoutMs: number;
   workDir: string;
+  /** Names the console log kept in UNDERCLOUD_TEST_CONSOLE_DIR. */
+  name?: string;
 }
 
 export interface BootResult {
@@ -48,6 +52,11 @@ export function bootAndWatch(o: BootOptions): Promise<BootResult> {
       settled = true;
       clearTimeout(timer);
       child.kill('SIGKILL');
+      const keep = process.env.UNDERCLOUD_TEST_CONSOLE_DIR;
+      if (keep) {
+        mkdirSync(keep, { recursive: true });
+        writeFileSync(path.join(keep, `${o.name ?? o.firmware}.console.log`), out);
+      }
       if (err) reject(err);
       else resolve({ console: out, seconds: (Date.now() - started) / 1000 });
     };
@@ -68,7 +77,7 @@ export const REQUIRED_TOOLS: [string, string][] = [
   ['/usr/bin/mmdebstrap', 'mmdebstrap'], ['/usr/bin/qemu-system-x86_64', 'qemu-system-x86'], ['/usr/bin/qemu-img', 'qemu-utils'],
   ['/usr/bin/syslinux', 'syslinux'], ['/usr/lib/syslinux/mbr/gptmbr.bin', 'syslinux-common'], ['/usr/sbin/mkfs.vfat', 'dosfstools'],
   ['/usr/bin/mcopy', 'mtools'], ['/usr/sbin/mkfs.ext4', 'e2fsprogs'], ['/usr/sbin/sfdisk', 'fdisk'], ['/usr/bin/cpio', 'cpio'], ['/usr/bin/zstd', 'zstd'],
-  [OVMF_CODE, 'ovmf'], ['/usr/share/seabios/bios-256k.bin', 'seabios'],
+  [OVMF_CODE, 'ovmf'], ['/usr/share/seabios/bios-256k.bin', 'seabios'], ['/usr/bin/openssl', 'openssl'],
 ];
 
 export function missingTools(): string[] {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuildEvent } from '../../../disk-image-builder/runner.js';
 import { parseImageDefinitions } from '../../../disk-image-builder/image-definition.js';
-import { MissingElementError, PhaseFailedError } from '../../../disk-image-builder/errors.js';
+import { AgentBundleMissingError, MissingElementError, PhaseFailedError } from '../../../disk-image-builder/errors.js';
 
 let dir: string;
 let elements: string;
@@ -87,6 +87,15 @@ describe('buildImage phases', () => {
     expect(readFileSync(trace, 'utf8')).toMatch(/cleanup\.d from-env/);
     expect(existsSync(path.join(dir, 'out', '.build-tiny', 'root', 'etc', 'motd'))).toBe(true);
     expect(readFileSync(path.join(dir, 'out', 'tiny.log'), 'utf8')).toMatch(/==> post-root\.d failing\/60-fail/);
+  });
+
+  it('fails before running anything when an image gets the node agent and its bundle is missing', async () => {
+    const d = parseImageDefinitions(JSON.stringify([{ imagename: 'tiny', elements: ['tracer', 'undercloud-agent'], outputs: ['raw'], environment: { TRACE_FILE: trace, DIB_AGENT_BUNDLE: path.join(dir, 'missing.cjs') } }]))[0]!;
+    const err = await buildImage(d, { outputDir: path.join(dir, 'out'), cacheDir: path.join(dir, 'cache'), elementPaths: [elements] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AgentBundleMissingError);
+    expect((err as Error).message).toMatch(/missing\.cjs does not exist: run "npm run build"/);
+    expect(existsSync(trace)).toBe(false);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
   });
 
   it('refuses a definition naming a missing element before running anything', async () => {

@@ -1,10 +1,12 @@
 // undercloud first boot: applies the config drive (labelled config-2) once, then grows the root.
+// Contract with the deploy: docs/disk-image-builder.md (config drive, first boot).
 // Runs on the node's Node 18 (Debian's nodejs); no dependencies.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 const say = (m) => console.log(`undercloud-firstboot: ${m}`);
-const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...opts });
 const done = '/var/lib/undercloud/firstboot.done';
 
 function findConfigDrive() {
@@ -49,22 +51,72 @@ function writeNetwork(network) {
   say(`network: ${(network.networks ?? []).length} network(s) configured`);
 }
 
+/** The disk and partition number of a partition device (/dev/vda2 -> /dev/vda, 2; nvme0n1p2 too). */
+function diskOf(dev) {
+  const name = dev.replace(/^\/dev\//, '');
+  const part = Number(readFileSync(`/sys/class/block/${name}/partition`, 'utf8'));
+  const disk = path.basename(path.dirname(realpathSync(`/sys/class/block/${name}`)));
+  return { disk: `/dev/${disk}`, part };
+}
+
+const sizeMiB = (name) => Math.round((Number(readFileSync(`/sys/class/block/${name}/size`, 'utf8')) * 512) / 1048576);
+
+/**
+ * Grows the root partition into the free space after it (up to the next partition, e.g. the config drive
+ * the deploy put at the end of the disk, or the disk's end), then the ext4 filesystem, online. With sfdisk
+ * (util-linux), no growpart: cloud-guest-utils would bring python3 into the image.
+ */
 function growRoot() {
   try {
     const src = sh('findmnt', ['-n', '-o', 'SOURCE', '/']).trim();
-    const m = /^(\/dev\/(?:[a-z]+|nvme\d+n\d+))p?(\d+)$/.exec(src);
-    if (!m) return say(`root ${src}: not growing`);
-    try {
-      sh('growpart', [m[1], m[2]]);
-    } catch (e) {
-      if (!String(e.stdout ?? '').includes('NOCHANGE')) throw e;
-    }
+    if (!src.startsWith('/dev/') || !existsSync(`/sys/class/block/${src.slice(5)}/partition`)) return say(`root ${src}: not a partition, not growing`);
+    const { disk, part } = diskOf(src);
+    const before = sizeMiB(src.slice(5));
+    const table = JSON.parse(sh('sfdisk', ['--json', disk])).partitiontable;
+    // An image written to a bigger disk has its backup GPT where the image ended: move it to the disk's
+    // end first, or the space after it stays out of reach.
+    if (table.label === 'gpt') sh('sfdisk', ['--relocate', 'gpt-bak-std', disk]);
+    // ", +": keep the start, take all the free space that follows (up to the next partition or the end).
+    sh('sfdisk', ['--no-reread', '--no-tell-kernel', '-N', String(part), disk], { input: ', +\n' });
+    // The kernel still has the old size: tell it about this one partition (the others are in use).
+    sh('partx', ['-u', '--nr', String(part), disk]);
     sh('resize2fs', [src]);
-    const sectors = Number(readFileSync(`/sys/class/block/${src.slice(5)}/size`, 'utf8'));
-    say(`root filesystem grown on ${src} to ${Math.round((sectors * 512) / 1048576)} MiB`);
+    const after = sizeMiB(src.slice(5));
+    say(after > before ? `root filesystem grown on ${src} from ${before} to ${after} MiB` : `root filesystem on ${src}: ${after} MiB, no free space after it`);
   } catch (e) {
-    say(`growing the root failed: ${e.message}`);
+    say(`growing the root failed: ${String(e.stderr ?? '').trim() || e.message}`);
   }
+}
+
+/**
+ * The node agent's configuration (key=value, the agent's own option names; see undercloud-agent.service):
+ * /etc/undercloud-agent/agent.conf, the token and the CA in files of their own beside it.
+ */
+function writeAgentConfig(meta) {
+  const m = meta.meta ?? {};
+  const dir = '/etc/undercloud-agent';
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const secret = (file, text) => {
+    writeFileSync(file, text, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  };
+  const endpoint = String(m.undercloud_agent_endpoint ?? '').trim();
+  if (!endpoint || !meta.uuid) {
+    say('no undercloud_agent_endpoint or uuid in the config drive: the node agent stays off');
+    return;
+  }
+  const lines = ['mode=node', `server=${endpoint}`, `node-id=${meta.uuid}`, `token-file=${dir}/token`, `ca-file=${dir}/ca.crt`, 'state-dir=/var/lib/undercloud-agent'];
+  if (m.undercloud_agent_token) {
+    secret(`${dir}/token`, String(m.undercloud_agent_token).trim() + '\n');
+    say('agent enrollment token installed');
+  }
+  if (m.undercloud_ca_pem) {
+    writeFileSync(`${dir}/ca.crt`, String(m.undercloud_ca_pem).trim() + '\n', { mode: 0o644 });
+    say('undercloud CA installed');
+  }
+  mkdirSync('/var/lib/undercloud-agent', { recursive: true, mode: 0o700 });
+  secret(`${dir}/agent.conf`, lines.join('\n') + '\n');
+  say(`agent configured: node ${meta.uuid}, daemon ${endpoint}`);
 }
 
 function main() {
@@ -86,11 +138,7 @@ function main() {
       say(`${keys.length} ssh key(s) for root`);
     }
     if (network) writeNetwork(network);
-    const m = meta.meta ?? {};
-    mkdirSync('/etc/undercloud-agent', { recursive: true, mode: 0o700 });
-    writeFileSync('/etc/undercloud-agent/agent.json', JSON.stringify({ mode: 'node', nodeUuid: meta.uuid ?? '', endpoint: m.undercloud_agent_endpoint ?? '', token: m.undercloud_agent_token ?? '', caPem: m.undercloud_ca_pem ?? '' }, null, 2) + '\n');
-    chmodSync('/etc/undercloud-agent/agent.json', 0o600);
-    if (m.undercloud_agent_token) say('agent enrollment token installed');
+    writeAgentConfig(meta);
   } else {
     say('no config drive (label config-2); DHCP on every Ethernet interface');
   }
