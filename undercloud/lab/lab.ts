@@ -10,6 +10,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createNetwork, deleteNetwork, LabHostError, startLibvirtd, stopLibvirtd, virsh, virshReachable, libvirtdPaths } from './host.js';
 import { labDomainXml, labMac } from './domain-xml.js';
+import { setIniValues } from '../install/ini-edit.js';
 
 export interface LabOptions {
   name: string;
@@ -54,6 +55,28 @@ function labByte(name: string): number {
   let h = 7;
   for (const c of name) h = (h * 31 + c.charCodeAt(0)) & 0xff;
   return h;
+}
+
+/** The undercloud.conf settings for a daemon serving this lab, by section. */
+export function labSettings(s: Pick<LabState, 'netns' | 'bridge' | 'localIp' | 'localCidr'>): Record<string, Record<string, string>> {
+  return {
+    DEFAULT: { local_ip: s.localCidr, local_interface: s.bridge, network_namespace: s.netns, agent_listen: `${s.localIp}:8444` },
+    pxe: { dnsmasq: 'true', http: 'true', http_listen: `${s.localIp}:8088` },
+    orchestration: { server_driver: 'baremetal', agent_driver: 'hub' },
+  };
+}
+
+/** Writes the lab's settings into an existing undercloud.conf (other keys and comments are kept). */
+export function configureUndercloud(file: string, s: LabState): string[] {
+  let text = readFileSync(file, 'utf8');
+  const changed: string[] = [];
+  for (const [section, values] of Object.entries(labSettings(s))) {
+    const r = setIniValues(text, section, values);
+    text = r.text;
+    changed.push(...r.changed.map((k) => `${section}.${k}`));
+  }
+  if (changed.length > 0) writeFileSync(file, text);
+  return changed;
 }
 
 /** The undercloud.conf settings for a daemon serving this lab. */

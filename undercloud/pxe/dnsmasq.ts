@@ -4,7 +4,7 @@
  * (new MACs through dnsmasq's inotify on dhcp-hostsdir, removed MACs through a restart; see setHosts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../daemon/logging.js';
 import { renderDnsmasqConfig, renderHostsFile, type DnsmasqSettings } from './dnsmasq-config.js';
@@ -54,6 +54,10 @@ export class DnsmasqSupervisor {
     // dnsmasq drops root after start-up; it must still read the hosts directory and the TFTP root.
     mkdirSync(this.hostsDir, { recursive: true, mode: 0o755 });
     mkdirSync(this.o.settings.tftpRoot, { recursive: true, mode: 0o755 });
+    for (const dir of [this.hostsDir, this.o.settings.tftpRoot]) {
+      const closed = closedParent(dir);
+      if (closed) throw new Error(`dnsmasq cannot reach ${dir} once it drops root: ${closed} is not searchable by others (chmod o+x ${closed}, or put state_dir elsewhere)`);
+    }
     for (const f of IPXE_FILES) {
       const src = path.join(this.o.ipxeDir, f);
       if (!existsSync(src)) throw new Error(`${src} is missing (apt-get install ipxe)`);
@@ -138,4 +142,17 @@ export class DnsmasqSupervisor {
     });
     this.o.log.info('dnsmasq started', { pid: child.pid, conf: this.confFile });
   }
+}
+
+/** The first folder on the way to `dir` that others cannot enter, if any. */
+function closedParent(dir: string): string | undefined {
+  let cur = path.resolve(dir);
+  const chain: string[] = [];
+  while (true) {
+    chain.unshift(cur);
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  return chain.find((d) => (statSync(d).mode & 0o001) === 0);
 }

@@ -7,7 +7,7 @@
  * the shared test cache (warm after the disk-image-builder test). The lab is torn down afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -42,8 +42,10 @@ async function nodes(): Promise<NodeJson[]> {
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('the lab test needs root (network namespaces, libvirtd)');
   work = mkdtempSync(path.join(tmpdir(), 'uc-lab-'));
+  chmodSync(work, 0o755); // dnsmasq drops root: its TFTP root and every parent must be readable by others
   const name = `t${randomBytes(2).toString('hex')}`;
   lab = await labUp({ ...LAB_DEFAULTS, name, dir: path.join(work, 'lab'), nodes: 2, profiles: ['compute'], memoryMiB: 1536, diskGiB: 8 });
+  mkdirSync(path.join(work, 'undercloud'), { recursive: true });
   d = await startTestDaemon({
     dir: path.join(work, 'undercloud'),
     defaults: { local_ip: lab.localCidr, local_interface: lab.bridge, network_namespace: lab.netns, agent_listen: `${lab.localIp}:8444`, clean_nodes: 'false' },

@@ -27,15 +27,20 @@ export function register(program: Command): void {
     .option('--profiles <list>', 'capability profiles, cycled over the nodes', 'control,compute')
     .option('--memory <MiB>', 'memory per node', '1536')
     .option('--disk <GiB>', 'disk per node (sparse)', '8')
-    .action(async (o: { name: string; dir?: string; nodes: string; profiles: string; memory: string; disk: string }, cmd: Command) => {
+    .option('--configure <undercloud.conf>', 'also write the lab settings into this undercloud.conf (then run undercloud install)')
+    .action(async (o: { name: string; dir?: string; nodes: string; profiles: string; memory: string; disk: string; configure?: string }, cmd: Command) => {
       const g = globals(cmd);
-      const { labUp, LAB_DEFAULTS } = await import('../../lab/lab.js');
+      const { labUp, LAB_DEFAULTS, configureUndercloud } = await import('../../lab/lab.js');
       const dir = path.resolve(o.dir ?? path.join(DEFAULT_DIR, o.name));
       const say = (m: string) => process.stderr.write(`lab: ${m}\n`);
       const s = await labUp({
         ...LAB_DEFAULTS, name: o.name, dir, nodes: int('nodes', o.nodes, 1, 64), profiles: o.profiles.split(',').map((p) => p.trim()).filter(Boolean),
         memoryMiB: int('memory', o.memory, 256, 65536), diskGiB: int('disk', o.disk, 1, 4096),
       }, g.format === 'table' ? say : () => undefined);
+      if (o.configure) {
+        const changed = configureUndercloud(path.resolve(o.configure), s);
+        say(changed.length > 0 ? `${o.configure}: set ${changed.join(', ')}` : `${o.configure}: already configured for the lab`);
+      }
       out(renderData(s, g.format, () => renderFields({ lab: s.name, namespace: s.netns, libvirt: s.libvirtUri, nodes: s.nodes.map((n) => n.name).join(', '), instackenv: s.instackenv, 'undercloud.conf': s.undercloudConf })));
     });
   lab
