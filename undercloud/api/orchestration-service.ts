@@ -5,7 +5,20 @@ import type { DaemonContext } from '../daemon/context.js';
 import type { StackEngine } from '../orchestration/engine/engine.js';
 import { unary } from './grpc-status.js';
 import { eventToProto } from './convert/events.js';
+import type { SignalRequest, SignalResponse } from '../../proto/gen/undercloud/v1/orchestration.js';
 import { failureToProto, parseJson, resourceToProto, stackRequestFromProto, stackToProto } from './convert/stacks.js';
+import { InvalidError } from '../errors.js';
+
+/** To a WaitConditionHandle by reference id, or to a resource by stack and path (hooks are cleared this way). */
+function signalResource(engine: StackEngine, req: SignalRequest): SignalResponse {
+  const data = req.dataJson ? parseJson(req.dataJson, 'data_json') : {};
+  if (req.stack || req.resource) {
+    if (!req.stack || !req.resource) throw new InvalidError('SIGNAL_TARGET_REQUIRED', 'a resource signal needs both stack and resource');
+    return engine.signalResource(req.stack, req.resource, data);
+  }
+  if (!req.handleId) throw new InvalidError('SIGNAL_TARGET_REQUIRED', 'a signal needs handle_id, or stack and resource');
+  return { sequence: engine.signal(req.handleId, data), cleared: [] };
+}
 
 export function setup(server: Server, ctx: DaemonContext, engine: StackEngine): void {
   const summary = (name: string) => {
@@ -26,6 +39,7 @@ export function setup(server: Server, ctx: DaemonContext, engine: StackEngine): 
     })),
     getOutputs: unary(ctx.log, (req: { name: string }) => ({ outputsJson: JSON.stringify(engine.outputs(req.name)) })),
     listFailures: unary(ctx.log, (req: { name: string }) => ({ stack: summary(req.name), failures: engine.failures(req.name).map(failureToProto) })),
-    signalResource: unary(ctx.log, (req: { handleId: string; dataJson: string }) => ({ sequence: engine.signal(req.handleId, req.dataJson ? parseJson(req.dataJson, 'data_json') : {}) })),
+    signalResource: unary(ctx.log, (req: SignalRequest) => signalResource(engine, req)),
+    listHooks: unary(ctx.log, (req: { name: string }) => ({ hooks: engine.hooks(req.name) })),
   });
 }

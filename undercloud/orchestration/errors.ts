@@ -30,7 +30,9 @@ export type TemplateErrorCode =
   | 'REGISTRY_LOOP'
   | 'ENVIRONMENT_INVALID'
   | 'MERGE_STRATEGY'
-  | 'ROLES_INVALID';
+  | 'ROLES_INVALID'
+  | 'PROPERTIES_INVALID'
+  | 'CIRCULAR_DEPENDENCY';
 
 export function formatPos(pos: SourcePos): string {
   return `${pos.file}:${pos.line}:${pos.col}`;

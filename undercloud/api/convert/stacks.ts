@@ -37,6 +37,7 @@ export function stackRequestFromProto(m: StackRequestMsg): StackRequest {
     bundle: { rootTemplate: m.bundle.rootTemplate, files: m.bundle.files, environments: m.bundle.environments, ...(m.bundle.rolesData ? { rolesData: m.bundle.rolesData } : {}) },
     parameters,
     ...(m.timeoutMinutes > 0 ? { timeoutMinutes: m.timeoutMinutes } : {}),
+    ...(m.rollback ? { rollback: true } : {}),
   };
 }
 

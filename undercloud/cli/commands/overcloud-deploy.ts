@@ -1,7 +1,8 @@
 /**
- * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN]`:
+ * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN] [--enable-rollback]`:
  * reads the templates into a bundle (the root is DIR/overcloud.yaml; roles from -r or DIR/roles_data.yaml),
  * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan.
+ * Rollback is off by default, as TripleO deploys (Heat's disable_rollback=true); `--enable-rollback` turns it on.
  */
 import type { Command } from 'commander';
 import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
@@ -12,7 +13,7 @@ import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
-import { printFailures } from './overcloud-stack.js';
+import { deployFailed, printFailures } from './overcloud-stack.js';
 
 interface PlanView {
   stackName: string;
@@ -43,7 +44,8 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the plan (what would be created, updated, replaced, deleted) and change nothing', false)
     .option('--timeout <minutes>', 'stack action timeout in minutes', '240')
     .option('--no-wait', 'return once the action has started')
-    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean }, cmd: Command) => {
+    .option('--enable-rollback', 'on failure, roll back: a create deletes what it created, an update returns to the previous templates', false)
+    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const bundle = await loadBundle(opts.templates, { environments: opts.environmentFile ?? [], ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
       const req: StackRequest = {
@@ -51,6 +53,7 @@ export function register(program: Command): void {
         bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
         parametersJson: JSON.stringify(parseParams(opts.parameter)),
         timeoutMinutes: Number(opts.timeout),
+        rollback: opts.enableRollback,
       };
       const conn = connect(g.config);
       try {
@@ -77,8 +80,9 @@ export function register(program: Command): void {
         const final = await followStack(conn, started.name, { afterId: lastEventId, quiet: g.format !== 'table' });
         const view = { id: final.id, name: final.name, action: final.action, status: final.status, reason: final.statusReason, resources: final.resourceCounts, outputs: JSON.parse(final.outputsJson || '{}') as unknown };
         out(renderData(view, g.format, () => `${final.name} ${final.action}_${final.status}: ${final.statusReason}\nresources: ${summarizeCounts(final.resourceCounts)}\n`));
-        if (final.status === 'FAILED') {
-          if (g.format === 'table') await printFailures(conn, final.name);
+        // A delete that took over the deploy also means it did not succeed.
+        if (deployFailed(final) || final.action === 'DELETE') {
+          if (g.format === 'table' && final.status === 'FAILED') await printFailures(conn, final.name);
           process.exitCode = EXIT.error;
         }
       } finally {

@@ -1,6 +1,7 @@
 /**
- * Stack commands: `overcloud status [--watch]`, `overcloud failures`, `overcloud delete [--yes]`, and
- * `overcloud stack events|outputs|resources|cancel`. Each calls one RPC and prints it (table, json or yaml).
+ * Stack commands: `overcloud status [--watch]`, `overcloud failures`, `overcloud delete [--yes]`,
+ * `overcloud stack events|outputs|resources|cancel` and `overcloud stack hook poll|clear` (Heat's
+ * breakpoints). Each calls one RPC and prints it (table, json or yaml).
  */
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
@@ -14,11 +15,17 @@ import { followStack, summarizeCounts } from './stack-progress.js';
 
 const STACK_OPT = ['--stack <name>', 'stack name', 'overcloud'] as const;
 
-/** TripleO's deployment status words for a stack state. */
+/** TripleO's deployment status words for a stack state (a rolled-back deploy failed, however the rollback went). */
 export function deploymentStatus(s: Pick<Stack, 'action' | 'status'>): string {
   if (s.status === 'IN_PROGRESS') return s.action === 'DELETE' ? 'DELETING' : 'DEPLOYING';
   if (s.status === 'FAILED') return s.action === 'DELETE' ? 'DELETE_FAILED' : 'DEPLOY_FAILED';
+  if (s.action === 'ROLLBACK') return 'DEPLOY_FAILED';
   return s.action === 'DELETE' ? 'DELETED' : 'DEPLOY_SUCCESS';
+}
+
+/** A final state that means the deploy did not succeed. */
+export function deployFailed(s: Pick<Stack, 'action' | 'status'>): boolean {
+  return s.status === 'FAILED' || s.action === 'ROLLBACK';
 }
 
 function stackView(s: Stack) {
@@ -65,7 +72,7 @@ export function register(program: Command): void {
         if (opts.watch) s = await followStack(conn, opts.stack, { afterId: -1, quiet: g.format !== 'table' });
         const v = stackView(s);
         out(renderData(v, g.format, () => renderFields({ ...v, resources: summarizeCounts(s.resourceCounts) })));
-        if (s.status === 'FAILED') process.exitCode = EXIT.error;
+        if (deployFailed(s)) process.exitCode = EXIT.error;
       });
     });
 
@@ -88,7 +95,7 @@ export function register(program: Command): void {
 
   program
     .command('delete')
-    .description('delete a stack and everything it created (servers are released)')
+    .description('delete a stack and everything it created (servers are released); a create or update in progress is cancelled first')
     .option(...STACK_OPT)
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--no-wait', 'return once the delete has started')
@@ -108,7 +115,7 @@ export function register(program: Command): void {
         const uc = conn.client(UndercloudClient);
         const { lastEventId } = await call(conn, uc.status, uc, {});
         const s = await call(conn, orch.deleteStack, orch, { name: opts.stack });
-        const final = opts.wait ? await followStack(conn, s.id, { afterId: lastEventId, quiet: g.format !== 'table' }) : s;
+        const final = opts.wait ? await followStack(conn, s.id, { afterId: lastEventId, quiet: g.format !== 'table', untilAction: 'DELETE' }) : s;
         out(renderData(stackView(final), g.format, () => `${final.name} ${final.action}_${final.status}\n`));
         if (final.status === 'FAILED') process.exitCode = EXIT.error;
       });
@@ -170,15 +177,62 @@ export function register(program: Command): void {
       });
     });
 
+  registerHooks(stack);
+
   stack
     .command('cancel')
-    .description('stop the action in progress (resources in flight and the stack end FAILED)')
+    .description('stop the action in progress (resources in flight and the stack end FAILED; no rollback)')
     .option(...STACK_OPT)
     .action(async (opts: { stack: string }, cmd: Command) => {
       const g = globals(cmd);
       await withConn(cmd, async (conn, orch) => {
         const res = await call(conn, orch.cancelStack, orch, { name: opts.stack });
         out(renderData(res, g.format, () => (res.cancelled ? `cancelling ${opts.stack}\n` : `nothing in progress on ${opts.stack}\n`)));
+      });
+    });
+}
+
+const HOOK_FLAGS = [['preCreate', 'pre-create'], ['preUpdate', 'pre-update'], ['preDelete', 'pre-delete']] as const;
+
+/** `overcloud stack hook poll STACK` and `overcloud stack hook clear STACK RESOURCE... [--pre-create|--pre-update|--pre-delete]`. */
+function registerHooks(stack: Command): void {
+  const hook = stack.command('hook').description('breakpoints set with resource_registry hooks: list the paused resources, clear hooks');
+
+  hook
+    .command('poll')
+    .description('the resources paused at a hook, by their path from the stack (Compute/0/Deployment)')
+    .argument('<stack>', 'stack name or id')
+    .action(async (name: string, _opts: object, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        const res = await call(conn, orch.listHooks, orch, { name });
+        out(renderData(res.hooks, g.format, () => (res.hooks.length === 0 ? `no resource of ${name} is paused at a hook\n` : renderTable(res.hooks, [
+          { header: 'Resource', get: (h) => h.resource },
+          { header: 'Hook', get: (h) => h.hook },
+        ]))));
+      });
+    });
+
+  hook
+    .command('clear')
+    .description('clear the hooks of resources (paths may use * ? [..] patterns: "Compute/*/Deployment"); no flag clears whichever hook is pending')
+    .argument('<stack>', 'stack name or id')
+    .argument('<resource...>', 'resource paths from the stack, levels separated by /')
+    .option('--pre-create', 'clear the pre-create hook', false)
+    .option('--pre-update', 'clear the pre-update hook', false)
+    .option('--pre-delete', 'clear the pre-delete hook', false)
+    .action(async (name: string, resources: string[], opts: { preCreate: boolean; preUpdate: boolean; preDelete: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const chosen = HOOK_FLAGS.filter(([k]) => opts[k]).map(([, h]) => h);
+      if (chosen.length > 1) throw new Error('give at most one of --pre-create, --pre-update, --pre-delete');
+      await withConn(cmd, async (conn, orch) => {
+        const cleared: { resource: string; hook: string }[] = [];
+        for (const resource of resources) {
+          const data = { unset_hook: chosen[0] ?? null };
+          const res = await call(conn, orch.signalResource, orch, { handleId: '', dataJson: JSON.stringify(data), stack: name, resource });
+          cleared.push(...res.cleared);
+        }
+        out(renderData(cleared, g.format, () => cleared.map((c) => `cleared ${c.hook} on ${c.resource}\n`).join('')));
       });
     });
 }

@@ -16,7 +16,14 @@ export function summarizeCounts(counts: Record<string, number>): string {
   return parts.length === 0 ? 'no resources yet' : parts.join(', ');
 }
 
-export async function followStack(conn: Connection, stackName: string, opts: { afterId: number; quiet?: boolean }): Promise<Stack> {
+export interface FollowOptions {
+  afterId: number;
+  quiet?: boolean;
+  /** Only a final state of this action ends the display (a delete that first cancels a create sees CREATE_FAILED go by). */
+  untilAction?: string;
+}
+
+export async function followStack(conn: Connection, stackName: string, opts: FollowOptions): Promise<Stack> {
   const orch = conn.client(OrchestrationClient);
   const uc = conn.client(UndercloudClient);
   let stack: Stack;
@@ -57,10 +64,12 @@ export async function followStack(conn: Connection, stackName: string, opts: { a
       resolve(stack);
     };
     stream.on('data', (e: Event) => {
-      const data = JSON.parse(e.dataJson || '{}') as { nested?: boolean; status?: string; stackId?: string };
+      const data = JSON.parse(e.dataJson || '{}') as { nested?: boolean; status?: string; stackId?: string; action?: string; rollback?: boolean };
       last = e.message;
       if (!tty && !opts.quiet) process.stderr.write(`${e.timestamp} ${e.message}\n`);
-      if (e.kind.startsWith('stack.state.') && data.stackId === stack.id && data.status !== 'IN_PROGRESS') {
+      // A failure that a rollback follows is not the end: the display stays until ROLLBACK_COMPLETE or _FAILED.
+      const final = data.status !== 'IN_PROGRESS' && data.rollback !== true && (opts.untilAction === undefined || data.action === opts.untilAction);
+      if (e.kind.startsWith('stack.state.') && data.stackId === stack.id && final) {
         void finish();
         return;
       }
@@ -83,7 +92,7 @@ export async function followStack(conn: Connection, stackName: string, opts: { a
     });
     // The action may have finished between GetStack and the stream opening.
     call(conn, orch.getStack, orch, { name: stack.id }).then((s) => {
-      if (s.status !== 'IN_PROGRESS') void finish();
+      if (s.status !== 'IN_PROGRESS' && (opts.untilAction === undefined || s.action === opts.untilAction)) void finish();
     }, () => undefined);
   });
 }

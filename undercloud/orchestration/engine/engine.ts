@@ -1,28 +1,32 @@
 /**
- * The stack engine's public face: create, update, preview, delete, cancel, and the reads the API serves.
- * Validation happens before anything is written (a template that does not parse, or a dependency cycle,
- * leaves no trace). Each action runs as a daemon operation (`stack.create|update|delete`) so a restarted
- * daemon resumes it: the walk is convergent, so finished resources are skipped and started ones are polled.
+ * The stack engine's public face: create, update, preview, delete, cancel, hooks, and the reads the API
+ * serves. The whole template tree is validated before anything is written (a nested template that does not
+ * parse, or a dependency cycle, leaves no trace). Each action runs as a daemon operation
+ * (`stack.create|update|delete`) so a restarted daemon resumes it: the walk is convergent, so finished
+ * resources are skipped and started ones are polled. With rollback enabled (Heat's disable_rollback=false) a
+ * failed create deletes what it created and a failed update converges back to the previous template; a
+ * delete while a create or update runs cancels it first, as Heat does.
  */
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import type { Store } from '../../store/store.js';
 import { StacksRepo, type ResourceRecord, type StackRecord, type StackTemplate } from '../../store/stacks.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { StoredEvent } from '../../store/events.js';
 import type { Logger } from '../../daemon/logging.js';
 import type { OperationRunner } from '../../daemon/operations.js';
-import type { Operation } from '../../store/operations.js';
 import type { Json, TemplateBundle } from '../template/types.js';
+import type { HookType } from '../environment/types.js';
 import type { AgentPort, ServerPort } from '../ports.js';
 import type { ConfigStore, StoredConfig } from '../resources/types.js';
-import { Graph } from '../graph/graph.js';
 import { Persister } from './persister.js';
 import { Semaphore } from './scheduler.js';
 import { Walker, type WalkerOptions } from './walker.js';
-import { buildRuntime, requirementsOf } from './runtime.js';
+import { buildRuntime } from './runtime.js';
+import { RootRunner } from './root-runner.js';
+import { validateTree } from './validate-tree.js';
 import { planStack, type Plan } from './plan.js';
-import { StackBusyError, StackExistsError, StackNotFoundError } from './errors.js';
+import { Breakpoints, parseHook } from './breakpoints.js';
+import { HookNotPendingError, ResourceNotFoundError, ResourceNotSignallableError, StackBusyError, StackExistsError, StackNotFoundError } from './errors.js';
 import { EVENT_RESOURCE, EVENT_STACK } from './states.js';
 
 export interface EngineOptions extends WalkerOptions {
@@ -36,6 +40,8 @@ export interface StackRequest {
   bundle: TemplateBundle;
   parameters?: Record<string, Json>;
   timeoutMinutes?: number;
+  /** Heat's disable_rollback=false: a failed create deletes what it created, a failed update goes back. Default off, as TripleO. */
+  rollback?: boolean;
 }
 
 export interface StackSummary {
@@ -54,21 +60,24 @@ export interface Failure {
   stderrTail: string;
 }
 
-const OP_KINDS = { CREATE: 'stack.create', UPDATE: 'stack.update', DELETE: 'stack.delete' } as const;
-type RootAction = keyof typeof OP_KINDS;
+/** A hook a resource is paused at, by its path from the root stack (`Compute/0/Server`). */
+export interface PendingHook {
+  resource: string;
+  hook: HookType;
+}
 
 export class StackEngine {
   readonly repo: StacksRepo;
   readonly persister: Persister;
-  private readonly walker: Walker;
-  private readonly running = new Map<string, { opId?: string; done: Promise<void> }>();
+  private readonly runner: RootRunner;
   private readonly configCache = new Map<string, StoredConfig>();
+  private readonly breakpoints = new Breakpoints();
 
   constructor(
     private readonly store: Store,
     bus: EventBus,
-    private readonly log: Logger,
-    private readonly operations: OperationRunner,
+    log: Logger,
+    operations: OperationRunner,
     ports: { servers: ServerPort; agent: AgentPort },
     shutdown: AbortSignal,
     private readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
@@ -88,16 +97,14 @@ export class StackEngine {
         this.persister.putConfig(id, '', null);
       },
     };
-    this.walker = new Walker({
+    const walker = new Walker({
       repo: this.repo, persister: this.persister, log, servers: ports.servers, agent: ports.agent, configs,
-      waitSignals: { signals: (h) => this.repo.signals(h) }, semaphore: new Semaphore(options.concurrency), shutdown, options,
+      waitSignals: { signals: (h) => this.repo.signals(h) }, semaphore: new Semaphore(options.concurrency), breakpoints: this.breakpoints, shutdown, options,
     });
-    for (const action of Object.keys(OP_KINDS) as RootAction[]) {
-      operations.registerResumer(OP_KINDS[action], (op, handle) => this.resume(op, action, handle.signal));
-    }
+    this.runner = new RootRunner({ repo: this.repo, persister: this.persister, walker, operations, log, shutdown, maxNestedDepth: options.maxNestedDepth });
   }
 
-  /** Validates, records the stack and starts creating it; resolves once it is recorded (not created). */
+  /** Validates the whole tree, records the stack and starts creating it; returns once it is recorded (not created). */
   createStack(req: StackRequest): StackRecord {
     if (this.repo.findRoot(req.name)) throw new StackExistsError(req.name);
     const id = randomUUID();
@@ -107,7 +114,7 @@ export class StackEngine {
       id, name: req.name, parentId: undefined, parentResource: undefined, rootId: id, action: 'CREATE', status: 'IN_PROGRESS',
       statusReason: 'Stack CREATE started', template, outputs: undefined, timeoutMinutes: req.timeoutMinutes,
     });
-    this.start(stack, 'CREATE');
+    this.runner.begin(stack, { stackId: id, stackName: stack.name, action: 'CREATE', ...(req.rollback ? { rollback: true } : {}) }, req.bundle);
     return stack;
   }
 
@@ -119,32 +126,64 @@ export class StackEngine {
     this.repo.setTemplate(stack.id, template, req.timeoutMinutes);
     this.repo.setState(stack.id, 'UPDATE', 'IN_PROGRESS', 'Stack UPDATE started');
     const updated = this.repo.get(stack.id)!;
-    this.start(updated, 'UPDATE');
+    this.runner.begin(updated, { stackId: stack.id, stackName: stack.name, action: 'UPDATE', ...(req.rollback ? { rollback: true, previous: stack.template } : {}) }, req.bundle);
     return updated;
   }
 
+  /**
+   * Deletes a stack. As in Heat, a create or update in progress does not block it: that action is cancelled
+   * (its resources in flight end FAILED, no rollback) and the delete starts once it has stopped.
+   */
   deleteStack(name: string): StackRecord {
     const stack = this.requireRoot(name);
-    this.assertIdle(stack);
-    this.repo.setState(stack.id, 'DELETE', 'IN_PROGRESS', 'Stack DELETE started');
-    this.start(stack, 'DELETE');
+    const prior = this.runner.actionOf(stack.id);
+    if (prior === 'DELETE') return this.repo.get(stack.id)!;
+    this.persister.flush();
+    this.repo.setState(stack.id, 'DELETE', 'IN_PROGRESS', prior ? `Stack DELETE started (the ${prior} in progress is cancelled first)` : 'Stack DELETE started');
+    this.runner.delete(stack);
     return this.repo.get(stack.id)!;
   }
 
-  /** Stops the action in progress; in-flight resources end FAILED with "cancelled", and so does the stack. */
+  /** Stops the action in progress; in-flight resources end FAILED with "cancelled", and so does the stack (no rollback). */
   cancel(name: string): boolean {
-    const stack = this.requireRoot(name);
-    const r = this.running.get(stack.id);
-    return r?.opId !== undefined && this.operations.cancel(r.opId);
+    return this.runner.cancel(this.requireRoot(name).id);
   }
 
-  /** What creating (no existing stack of that name) or updating would do. Writes nothing. */
+  /**
+   * Heat's resource signal, to a resource by its path from the root (`Compute/0/Server`): `{unset_hook: HOOK}`
+   * clears that breakpoint (the path may use fnmatch patterns; no hook = any pending one) on every resource it
+   * matches; any other signal goes to the named WaitConditionHandle.
+   */
+  signalResource(stackName: string, resource: string, data: Json): { sequence: number; cleared: PendingHook[] } {
+    const stack = this.requireRoot(stackName);
+    const pattern = resource.split('/').filter((p) => p !== '');
+    if (data !== null && typeof data === 'object' && !Array.isArray(data) && 'unset_hook' in data) {
+      const hook = parseHook(data.unset_hook);
+      const cleared = this.breakpoints.clear(stack.id, pattern, hook);
+      if (cleared.length === 0) throw new HookNotPendingError(stack.name, resource, hook);
+      return { sequence: 0, cleared: cleared.map((c) => ({ resource: c.path.join('/'), hook: c.hook })) };
+    }
+    this.persister.flush();
+    const rec = this.findResource(stack, pattern);
+    if (!rec) throw new ResourceNotFoundError(stack.name, resource);
+    if (rec.type !== 'OS::Heat::WaitConditionHandle' || rec.refId === undefined) throw new ResourceNotSignallableError(stack.name, resource, rec.type);
+    return { sequence: this.signal(rec.refId, data), cleared: [] };
+  }
+
+  /** The breakpoints the stack's tree is paused at. */
+  hooks(name: string): PendingHook[] {
+    const stack = this.requireRoot(name);
+    return this.breakpoints.list(stack.id).map((p) => ({ resource: p.path.join('/'), hook: p.hook }));
+  }
+
+  /** What creating (no existing stack of that name) or updating would do; the tree is validated as for a create. Writes nothing. */
   preview(req: StackRequest): Plan {
     const existing = this.repo.findRoot(req.name);
     const template = rootTemplate(req);
+    this.validate({ id: existing?.id ?? randomUUID(), name: req.name, template });
     const record = existing ? { ...existing, template } : transientRecord(randomUUID(), req.name, template);
     this.persister.flush();
-    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], 0, {}, this.options.maxNestedDepth);
+    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth });
     return planStack(rt);
   }
 
@@ -152,7 +191,7 @@ export class StackEngine {
   async wait(name: string): Promise<StackRecord | undefined> {
     const stack = this.repo.findRoot(name);
     if (!stack) return undefined;
-    await this.running.get(stack.id)?.done;
+    await this.runner.idle(stack.id);
     this.persister.flush();
     return this.repo.get(stack.id);
   }
@@ -209,8 +248,7 @@ export class StackEngine {
   }
 
   private validate(s: { id: string; name: string; template: StackTemplate }): void {
-    const rt = buildRuntime(transientRecord(s.id, s.name, s.template), s.template.bundle!, [], 0, {}, this.options.maxNestedDepth);
-    Graph.fromRequirements(rt.active.map((n) => [n, requirementsOf(rt, n)])).assertAcyclic();
+    validateTree({ bundle: s.template.bundle!, templateFile: s.template.templateFile, parameters: s.template.parameters, stackName: s.name, stackId: s.id, maxDepth: this.options.maxNestedDepth });
   }
 
   private requireRoot(name: string): StackRecord {
@@ -220,53 +258,21 @@ export class StackEngine {
   }
 
   private assertIdle(stack: StackRecord): void {
-    if (stack.status === 'IN_PROGRESS' || this.running.has(stack.id)) throw new StackBusyError(stack.name, `${stack.action}_${stack.status}`);
+    // A stack left IN_PROGRESS with nothing running (its operation ended without a final state) is not busy.
+    if (this.runner.actionOf(stack.id)) throw new StackBusyError(stack.name, `${stack.action}_${stack.status}`);
   }
 
-  private start(stack: StackRecord, action: RootAction): void {
-    const entry: { opId?: string; done: Promise<void> } = { done: Promise.resolve() };
-    const done = this.operations.run(OP_KINDS[action], { type: 'stack', id: stack.id }, { stackId: stack.id, stackName: stack.name }, (op) => {
-      entry.opId = op.id;
-      return this.runRoot(stack.id, action, op.signal);
-    });
-    entry.done = done.then(() => undefined, () => undefined).finally(() => this.running.delete(stack.id));
-    this.running.set(stack.id, entry);
-  }
-
-  private resume(op: Operation, action: RootAction, signal: AbortSignal): Promise<void> {
-    const entry: { opId?: string; done: Promise<void> } = { opId: op.id, done: Promise.resolve() };
-    const work = this.runRoot(op.subjectId, action, signal);
-    entry.done = work.then(() => undefined, () => undefined).finally(() => this.running.delete(op.subjectId));
-    this.running.set(op.subjectId, entry);
-    return work;
-  }
-
-  private async runRoot(stackId: string, action: RootAction, opSignal: AbortSignal): Promise<void> {
-    const stack = this.repo.get(stackId);
-    if (!stack) throw new StackNotFoundError(stackId);
-    const signal = stack.timeoutMinutes ? AbortSignal.any([opSignal, AbortSignal.timeout(stack.timeoutMinutes * 60_000)]) : opSignal;
-    // Every resource in flight listens on this signal; thousands at once are expected, not a leak.
-    setMaxListeners(0, signal);
-    const started = Date.now();
-    try {
-      if (action === 'DELETE') {
-        await this.walker.deleteStack(stack, signal);
-      } else {
-        this.persister.flush();
-        const rt = buildRuntime(stack, stack.template.bundle!, this.repo.resources(stack.id), 0, {}, this.options.maxNestedDepth);
-        await this.walker.converge(rt, action, signal);
-      }
-      this.log.info('stack action finished', { stack: stack.name, action, ms: Date.now() - started });
-    } catch (err) {
-      this.persister.flush();
-      const now = this.repo.get(stackId);
-      // A template that no longer parses fails before the walk could record anything.
-      if (now && now.status === 'IN_PROGRESS' && !opSignal.aborted) this.repo.setState(stackId, action, 'FAILED', (err as Error).message);
-      this.log.warn('stack action failed', { stack: stack.name, action, error: (err as Error).message });
-      throw err;
-    } finally {
-      this.persister.flush();
+  /** A resource by its path of names from the root stack. */
+  private findResource(stack: StackRecord, path: string[]): ResourceRecord | undefined {
+    let stackId: string | undefined = stack.id;
+    let rec: ResourceRecord | undefined;
+    for (const name of path) {
+      if (stackId === undefined) return undefined;
+      rec = this.repo.resources(stackId).find((r) => r.name === name);
+      if (!rec) return undefined;
+      stackId = rec.nestedStackId;
     }
+    return rec;
   }
 }
 

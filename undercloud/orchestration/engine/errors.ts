@@ -1,5 +1,6 @@
 /** Errors of the stack engine, each with a stable code. */
 import { ConflictError, InvalidError, NotFoundError, UndercloudError } from '../../errors.js';
+import { HOOK_TYPES, type HookType } from '../environment/types.js';
 
 /** No root stack has that name or id. */
 export class StackNotFoundError extends NotFoundError {
@@ -47,5 +48,33 @@ export class ActionTimeoutError extends UndercloudError {
 export class ActionCancelledError extends UndercloudError {
   constructor(what: string) {
     super('CANCELLED', `${what} cancelled`);
+  }
+}
+
+/** A signal cleared no pending hook. */
+export class HookNotPendingError extends ConflictError {
+  constructor(stack: string, pattern: string, hook: HookType | undefined) {
+    super('HOOK_NOT_PENDING', `stack ${stack}: no resource matching ${pattern} is paused at ${hook ? `a ${hook} hook` : 'a hook'}`);
+  }
+}
+
+/** A hook name that is not one of Heat's. */
+export class HookInvalidError extends InvalidError {
+  constructor(hook: string) {
+    super('HOOK_INVALID', `unknown hook "${hook}" (${HOOK_TYPES.join(', ')})`);
+  }
+}
+
+/** A resource path that names no resource of the stack's tree. */
+export class ResourceNotFoundError extends NotFoundError {
+  constructor(stack: string, resource: string) {
+    super('RESOURCE_NOT_FOUND', `stack ${stack} has no resource ${resource}`);
+  }
+}
+
+/** A signal to a resource that takes none (only WaitConditionHandles take data; hooks are cleared with unset_hook). */
+export class ResourceNotSignallableError extends InvalidError {
+  constructor(stack: string, resource: string, type: string) {
+    super('RESOURCE_NOT_SIGNALLABLE', `stack ${stack}: resource ${resource} (${type}) takes no signal; send {"unset_hook": HOOK} to clear a hook`);
   }
 }

@@ -63,7 +63,9 @@ export function planStack(rt: StackRuntime): Plan {
     const plugin = pluginForDef(def);
     const type = def.providerTemplate ? def.type : def.resolvedType;
     const { value, unknown } = resolveByKey(def.properties, rt);
-    const existing = rt.records.get(name);
+    const stored = rt.records.get(name);
+    // A row left at a pre-create breakpoint was never created.
+    const existing = stored?.action === 'INIT' ? undefined : stored;
     let action: PlanAction = 'create';
     if (existing && existing.type === type && existing.action !== 'DELETE') {
       const before = existing.properties ?? {};

@@ -7,10 +7,12 @@
 import type { Json, ResolveContext, ResourceDef, StackDefinition, TemplateBundle } from '../template/types.js';
 import type { ResourceRecord, StackRecord } from '../../store/stacks.js';
 import type { AnyPlugin, ResourceSnapshot } from '../resources/types.js';
+import type { HookRule } from '../environment/types.js';
 import { resourcePlugins, templateResourcePlugin } from '../resources/index.js';
 import { dig } from '../resources/common.js';
-import { conditionsOf, dependenciesOf, loadTemplate, resolveCond } from './templates.js';
+import { conditionsOf, dependenciesOf, loadTemplate, resolveCond, withFiles } from './templates.js';
 import { InvalidError } from '../../errors.js';
+import { isRetired } from './retire.js';
 
 export const PROJECT_ID = 'undercloud';
 
@@ -38,6 +40,19 @@ export interface StackRuntime {
   requirements: Map<string, string[]>;
   /** The uploaded bundle of the root stack (nested stacks add their generated files to it). */
   rootBundle: TemplateBundle;
+  /** Resource names from the root stack down to this stack (hooks match resource paths). */
+  path: string[];
+  /** The environment's breakpoints (the same for every stack of a tree). */
+  hooks: readonly HookRule[];
+  /** Whether replaced resources wait for their clean-up in this stack (a rollback can put them back). */
+  hasRetired: boolean;
+}
+
+export interface RuntimeOptions {
+  depth: number;
+  facade?: Facade;
+  maxDepth?: number;
+  path?: string[];
 }
 
 const providerPlugins = new Map<string, AnyPlugin>();
@@ -66,17 +81,25 @@ export function snapshotOf(r: ResourceRecord): ResourceSnapshot {
 /** Attribute names that are bookkeeping, not attributes (member attributes of groups). */
 const HIDDEN_ATTRIBUTES = new Set(['members', 'member_order']);
 
-export function buildRuntime(record: StackRecord, rootBundle: TemplateBundle, records: ResourceRecord[], depth: number, facade: Facade = {}, maxDepth?: number): StackRuntime {
+/** True for a resource that exists (created, and not being deleted): its reference and attributes can be read. */
+export function isLive(r: ResourceRecord): boolean {
+  return r.status === 'COMPLETE' && r.action !== 'DELETE' && r.action !== 'INIT';
+}
+
+export function buildRuntime(record: StackRecord, rootBundle: TemplateBundle, records: ResourceRecord[], o: RuntimeOptions): StackRuntime {
+  const { depth, facade = {}, maxDepth } = o;
   // The template side caches parsed files and the merged environment per bundle object: nested stacks share
   // the root's bundle object, so a group of a thousand members parses its member template once.
-  const bundle: TemplateBundle = Object.keys(record.template.files).length === 0 ? rootBundle : { ...rootBundle, files: { ...rootBundle.files, ...record.template.files } };
+  const bundle = withFiles(rootBundle, record.template.files);
   const loaded = loadTemplate(bundle, { templateFile: record.template.templateFile, parameters: record.template.parameters, depth, maxDepth });
   const def = loaded.definition;
   const params = loaded.parameterValues;
   const env = { stackName: record.name, stackId: record.id, projectId: PROJECT_ID };
   const conditions = conditionsOf(def, params, env);
   const byName = new Map(records.map((r) => [r.name, r]));
-  const rt = { record, bundle, rootBundle, def, params, conditions, records: byName, depth, facade } as StackRuntime;
+  const rt = {
+    record, bundle, rootBundle, def, params, conditions, records: byName, depth, facade, path: o.path ?? [], hooks: loaded.hooks, hasRetired: records.some((r) => isRetired(r.name)),
+  } as StackRuntime;
   rt.ctx = resolveContextFor(rt);
   rt.active = Object.values(def.resources)
     .filter((r) => r.condition === undefined || resolveCond(r.condition, rt.ctx) === true)
@@ -97,7 +120,7 @@ function resolveContextFor(rt: StackRuntime): ResolveContext {
     },
     getResourceRef: (name) => {
       const r = rt.records.get(name);
-      return r && r.status === 'COMPLETE' && r.action !== 'DELETE' ? (r.refId ?? `${rt.record.name}-${name}`) : undefined;
+      return r && isLive(r) ? (r.refId ?? `${rt.record.name}-${name}`) : undefined;
     },
     getAttr: (name, attr, path) => attributeOf(rt, name, attr, path),
     condition: (name) => rt.conditions[name] ?? false,
@@ -110,7 +133,7 @@ function resolveContextFor(rt: StackRuntime): ResolveContext {
 
 function attributeOf(rt: StackRuntime, name: string, attr: string | undefined, path: Json[]): Json | undefined {
   const r = rt.records.get(name);
-  if (!r || r.status !== 'COMPLETE' || r.action === 'DELETE') return undefined;
+  if (!r || !isLive(r)) return undefined;
   const def = rt.def.resources[name];
   const plugin = def ? pluginForDef(def) : pluginForRecord(r);
   const snap = snapshotOf(r);

@@ -48,39 +48,56 @@ export async function runGraph(graph: Graph, run: (node: string) => Promise<void
   });
 }
 
-/** A counting semaphore for the engine-wide concurrency cap. */
+interface Waiter {
+  settled: boolean;
+  grant: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * A counting semaphore for the engine-wide concurrency cap. Thousands of waiters are expected at once, so
+ * the queue has a moving head (Array.shift would copy it on every release) and waiters on the same signal
+ * share one abort listener (EventTarget.addEventListener is linear in the listeners already there).
+ */
 export class Semaphore {
   private available: number;
-  private readonly queue: (() => void)[] = [];
+  private queue: (Waiter | undefined)[] = [];
+  private head = 0;
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
 
   constructor(readonly size: number) {
     this.available = size;
   }
 
-  async acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.available > 0) {
       this.available--;
-      return;
+      return Promise.resolve();
     }
-    await new Promise<void>((resolve, reject) => {
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        const i = this.queue.indexOf(grant);
-        if (i >= 0) this.queue.splice(i, 1);
-        reject(signal!.reason);
-      };
-      this.queue.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { settled: false, grant: resolve, reject, signal };
+      this.queue.push(waiter);
+      if (signal) this.waitersOf(signal).add(waiter);
     });
   }
 
   release(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else this.available++;
+    while (this.head < this.queue.length) {
+      const next = this.queue[this.head];
+      this.queue[this.head++] = undefined;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      if (next && !next.settled) {
+        next.settled = true;
+        if (next.signal) this.bySignal.get(next.signal)?.delete(next);
+        return next.grant();
+      }
+    }
+    this.available++;
   }
 
   async with<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -90,6 +107,23 @@ export class Semaphore {
     } finally {
       this.release();
     }
+  }
+
+  private waitersOf(signal: AbortSignal): Set<Waiter> {
+    let set = this.bySignal.get(signal);
+    if (!set) {
+      const waiters = new Set<Waiter>();
+      set = waiters;
+      this.bySignal.set(signal, waiters);
+      signal.addEventListener('abort', () => {
+        for (const w of waiters) {
+          w.settled = true;
+          w.reject(signal.reason);
+        }
+        waiters.clear();
+      }, { once: true });
+    }
+    return set;
   }
 }
 

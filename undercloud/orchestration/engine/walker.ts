@@ -1,25 +1,31 @@
 /**
- * The traversals: converge a stack to its template (create and update are one walk: each resource is
- * created, left alone, updated in place or replaced, after everything it requires) and delete a stack
- * (the reversed graph). Every transition is a stored resource row and an event, written in batches by the
- * Persister. Nested stacks (provider templates, OS::Heat::Stack, groups, chains) are walked recursively;
- * an unchanged nested resource is not descended into, which is what makes a no-op update cheap.
+ * The traversals: converge a stack to its template (create, update and rollback are one walk: each
+ * resource is created, left alone, updated in place or replaced, after everything it requires) and delete
+ * a stack (the reversed graph). Every transition is a stored resource row and an event, written in batches
+ * by the Persister. Nested stacks are walked recursively (nested.ts); an unchanged nested resource is not
+ * descended into, which is what makes a no-op update cheap. Replacement follows the type's order
+ * (create-first as Heat's convergence, or delete-first); breakpoints pause resources where the
+ * environment asks (breakpoints.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { Json } from '../template/types.js';
-import type { ResourceRecord, StackAction, StackRecord, StackStatus, StacksRepo, StackTemplate } from '../../store/stacks.js';
+import type { HookRule, HookType } from '../environment/types.js';
+import type { ResourceRecord, StackAction, StackRecord, StackStatus, StacksRepo } from '../../store/stacks.js';
 import type { Logger } from '../../daemon/logging.js';
 import type { AgentPort, ServerPort } from '../ports.js';
-import type { AnyPlugin, CheckResult, ConfigStore, NestedView, Outcome, ResourceContext, ResourceSnapshot, SignalStore } from '../resources/types.js';
-import { isUpdateAllowed, validatorFor, describeErrors } from '../resources/common.js';
+import type { AnyPlugin, ConfigStore, ResourceSnapshot, SignalStore } from '../resources/types.js';
+import { cloneJson, isUpdateAllowed, validatorFor, describeErrors } from '../resources/common.js';
 import { PropertiesInvalidError } from '../resources/errors.js';
 import { Graph } from '../graph/graph.js';
-import { runGraph, sleep, type Semaphore } from './scheduler.js';
+import { runGraph, type Semaphore } from './scheduler.js';
 import type { Persister } from './persister.js';
-import { buildRuntime, pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
+import { pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
 import { resolve, resolveCond } from './templates.js';
-import { ActionTimeoutError, NestingTooDeepError, UnresolvedPropertiesError } from './errors.js';
+import { UnresolvedPropertiesError } from './errors.js';
 import { EVENT_RESOURCE, EVENT_STACK, stateName } from './states.js';
+import { LeafRunner, apply } from './leaf.js';
+import { runNested } from './nested.js';
+import { hasHook, type Breakpoints } from './breakpoints.js';
+import { isRetired, putBack, restorable, retireRecord } from './retire.js';
 import { isUndercloudError } from '../../errors.js';
 
 export interface WalkerOptions {
@@ -37,47 +43,73 @@ export interface WalkerDeps {
   configs: ConfigStore;
   waitSignals: SignalStore;
   semaphore: Semaphore;
+  breakpoints: Breakpoints;
   /** Aborted when the daemon shuts down: work stops without marking anything failed, so a restart resumes it. */
   shutdown: AbortSignal;
   options: WalkerOptions;
 }
 
-type Action = 'CREATE' | 'UPDATE';
+export type ConvergeAction = 'CREATE' | 'UPDATE' | 'ROLLBACK';
+
+/**
+ * What a failed root walk records: FAILED ('fail'), FAILED with a rollback to follow ('rollback', the event
+ * says so and the CLI keeps following), or nothing ('superseded': a delete cancelled the walk and takes over).
+ */
+export type FailureMode = 'fail' | 'rollback' | 'superseded';
+
+export interface ConvergeOptions {
+  onFailure?: (err: unknown) => FailureMode;
+}
+
+/** Where a stack sits in its tree, for breakpoints: the resource path from the root, and the environment's rules. */
+export interface Scope {
+  path: readonly string[];
+  hooks: readonly HookRule[];
+}
 
 export class Walker {
-  private readonly linked = new WeakMap<AbortSignal, Set<AbortController>>();
+  private readonly leaf: LeafRunner;
 
-  constructor(private readonly d: WalkerDeps) {}
+  constructor(private readonly d: WalkerDeps) {
+    this.leaf = new LeafRunner(d);
+  }
 
   /** Brings a stack to its template; returns its outputs. */
-  async converge(rt: StackRuntime, action: Action, signal: AbortSignal): Promise<Record<string, Json>> {
+  async converge(rt: StackRuntime, action: ConvergeAction, signal: AbortSignal, opts: ConvergeOptions = {}): Promise<Record<string, Json>> {
     this.stackState(rt.record, action, 'IN_PROGRESS', `Stack ${action} started`);
     try {
       const graph = Graph.fromRequirements(rt.active.map((n) => [n, requirementsOf(rt, n)]));
-      await runGraph(graph, (n) => this.convergeResource(rt, n, action, signal), signal);
+      await runGraph(graph, (n) => this.convergeResource(rt, n, signal), signal);
+      // Resources no longer in the template, and replaced ones (their replacements exist now).
       const obsolete = [...rt.records.values()].filter((r) => !rt.activeSet.has(r.name));
-      if (obsolete.length > 0) await this.deleteRecords(rt.record, obsolete, signal, rt.records);
+      if (obsolete.length > 0) await this.deleteRecords(rt.record, obsolete, signal, rt, rt.records);
       const outputs = this.outputsOf(rt);
       this.stackState(rt.record, action, 'COMPLETE', `Stack ${action} completed successfully`, outputs);
       return outputs;
     } catch (err) {
-      if (!this.d.shutdown.aborted) this.stackState(rt.record, action, 'FAILED', reasonOf(err, signal));
+      const mode = this.d.shutdown.aborted ? 'superseded' : (opts.onFailure?.(err) ?? 'fail');
+      if (mode !== 'superseded') this.stackState(rt.record, action, 'FAILED', reasonOf(err, signal), undefined, mode === 'rollback');
       throw err;
     }
   }
 
   /** Deletes every resource of a stack (children first), then the stack. */
-  async deleteStack(stack: StackRecord, signal: AbortSignal): Promise<void> {
-    this.stackState(stack, 'DELETE', 'IN_PROGRESS', 'Stack DELETE started');
+  async deleteStack(stack: StackRecord, signal: AbortSignal, scope?: Scope): Promise<void> {
+    await this.deleteResources(stack, 'DELETE', signal, scope);
+    this.d.persister.flush();
+    this.d.repo.deleteStack(stack.id);
+  }
+
+  /** Deletes every resource of a stack and keeps the stack (`ROLLBACK` of a create: Heat leaves it ROLLBACK_COMPLETE). */
+  async deleteResources(stack: StackRecord, action: 'DELETE' | 'ROLLBACK', signal: AbortSignal, scope?: Scope, opts: ConvergeOptions = {}): Promise<void> {
+    this.stackState(stack, action, 'IN_PROGRESS', `Stack ${action} started`);
     try {
       this.d.persister.flush();
-      const records = this.d.repo.resources(stack.id);
-      await this.deleteRecords(stack, records, signal);
-      this.stackState(stack, 'DELETE', 'COMPLETE', 'Stack DELETE completed successfully');
-      this.d.persister.flush();
-      this.d.repo.deleteStack(stack.id);
+      await this.deleteRecords(stack, this.d.repo.resources(stack.id), signal, scope);
+      this.stackState(stack, action, 'COMPLETE', `Stack ${action} completed successfully`, action === 'ROLLBACK' ? {} : undefined);
     } catch (err) {
-      if (!this.d.shutdown.aborted) this.stackState(stack, 'DELETE', 'FAILED', reasonOf(err, signal));
+      const mode = this.d.shutdown.aborted ? 'superseded' : (opts.onFailure?.(err) ?? 'fail');
+      if (mode !== 'superseded') this.stackState(stack, action, 'FAILED', reasonOf(err, signal));
       throw err;
     }
   }
@@ -96,18 +128,23 @@ export class Walker {
     return out;
   }
 
-  private async convergeResource(rt: StackRuntime, name: string, action: Action, signal: AbortSignal): Promise<void> {
+  private async convergeResource(rt: StackRuntime, name: string, signal: AbortSignal): Promise<void> {
     const def = rt.def.resources[name]!;
     const plugin = pluginForDef(def);
     const type = def.providerTemplate ? def.type : def.resolvedType;
     const requires = requirementsOf(rt, name);
     const position = rt.positions.get(name) ?? 0;
-    const existing = rt.records.get(name);
+    let existing = rt.records.get(name);
+    // A row left at a pre-create breakpoint was never created.
+    if (existing?.action === 'INIT') existing = undefined;
+    const fresh = () => this.newRecord(rt, name, type, requires, position, def.deletionPolicy);
     let props: Record<string, Json>;
+    let updatePolicy: Record<string, Json> | undefined;
     try {
       props = this.resolveProps(rt, name, plugin);
+      updatePolicy = this.resolveUpdatePolicy(rt, name, plugin);
     } catch (err) {
-      const rec = existing ?? this.newRecord(rt, name, type, requires, position, def.deletionPolicy);
+      const rec = existing ?? fresh();
       rec.action = existing?.action ?? 'CREATE';
       this.fail(rt.record, rec, err, signal);
       throw err;
@@ -122,35 +159,58 @@ export class Walker {
       }
       if (existing.action === 'CREATE' && existing.status === 'IN_PROGRESS' && existing.handle !== undefined && plugin.checkCreateComplete && sameJson(existing.properties, props)) {
         // A create a previous daemon started: go back to polling, never call create again.
-        await this.resumeCreate(rt, existing, plugin, signal);
-        return;
+        return this.resume(rt, existing, plugin, 'CREATE', signal);
       }
       if (existing.action === 'UPDATE' && existing.status === 'IN_PROGRESS' && existing.handle !== undefined && plugin.checkUpdateComplete && sameJson(existing.properties, props)) {
         // An update a previous daemon applied (its new properties were saved before polling): poll again.
-        await this.resumeUpdate(rt, existing, plugin, signal);
-        return;
+        return this.resume(rt, existing, plugin, 'UPDATE', signal);
       }
       const createDone = existing.action !== 'CREATE' || existing.status === 'COMPLETE';
       if (createDone && this.canUpdateInPlace(plugin, existing.properties ?? {}, props)) {
-        await this.update(rt, existing, plugin, props, signal);
+        await this.breakpoint(rt.record, rt, existing, 'pre-update', signal);
+        await this.update(rt, existing, plugin, props, updatePolicy, signal);
+        await this.breakpoint(rt.record, rt, existing, 'post-update', signal);
         return;
       }
-      await this.deleteRecord(rt.record, existing, signal, rt.records);
-    } else if (existing) {
-      await this.deleteRecord(rt.record, existing, signal, rt.records);
     }
-    await this.create(rt, this.newRecord(rt, name, type, requires, position, def.deletionPolicy), plugin, props, signal);
+    if (this.restore(rt, name, type, props)) return;
+    if (existing) {
+      await this.breakpoint(rt.record, rt, existing, 'pre-update', signal);
+      const rec = await this.replace(rt, existing, plugin, fresh(), props, updatePolicy, signal);
+      await this.breakpoint(rt.record, rt, rec, 'post-update', signal);
+      return;
+    }
+    const rec = fresh();
+    if (rt.hooks.length > 0 && hasHook(rt.hooks, [...rt.path, name], 'pre-create')) {
+      // Heat's INIT_COMPLETE: the resource is known, nothing is created yet.
+      Object.assign(rec, { action: 'INIT', status: 'COMPLETE' });
+      await this.breakpoint(rt.record, rt, rec, 'pre-create', signal);
+    }
+    await this.create(rt, rec, plugin, props, updatePolicy, signal);
+    await this.breakpoint(rt.record, rt, rec, 'post-create', signal);
   }
 
   private resolveProps(rt: StackRuntime, name: string, plugin: AnyPlugin): Record<string, Json> {
     const def = rt.def.resources[name]!;
     const raw = resolve(def.properties, rt.ctx);
     if (raw === undefined) throw new UnresolvedPropertiesError(name);
-    const props = (raw === null ? {} : structuredClone(raw)) as Record<string, Json>;
+    const props = (raw === null ? {} : cloneJson(raw)) as Record<string, Json>;
     if (typeof props !== 'object' || Array.isArray(props)) throw new PropertiesInvalidError(def.type, name, 'properties must be a map');
     const v = validatorFor(plugin.properties);
     if (!v(props)) throw new PropertiesInvalidError(def.type, name, describeErrors(v));
     return props;
+  }
+
+  /** The resource's update_policy, checked against (and defaulted by) its type's schema; undefined when the type has none. */
+  private resolveUpdatePolicy(rt: StackRuntime, name: string, plugin: AnyPlugin): Record<string, Json> | undefined {
+    const def = rt.def.resources[name]!;
+    if (!plugin.updatePolicy || def.updatePolicy === undefined) return undefined;
+    const raw = resolve(def.updatePolicy, rt.ctx);
+    if (raw === undefined) throw new UnresolvedPropertiesError(name);
+    const policy = (raw === null ? {} : cloneJson(raw)) as Record<string, Json>;
+    const v = validatorFor(plugin.updatePolicy);
+    if (typeof policy !== 'object' || Array.isArray(policy) || !v(policy)) throw new PropertiesInvalidError(def.type, name, `update_policy: ${describeErrors(v) || 'must be a map'}`);
+    return policy;
   }
 
   canUpdateInPlace(plugin: AnyPlugin, before: Record<string, Json>, after: Record<string, Json>): boolean {
@@ -168,17 +228,46 @@ export class Walker {
     };
   }
 
-  private async create(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, signal: AbortSignal): Promise<void> {
+  /**
+   * Replaces `existing`: delete-first when either type asks for it (or the old row was half deleted),
+   * otherwise create-first: the old row is renamed aside and deleted once the walk is done.
+   */
+  private async replace(rt: StackRuntime, existing: ResourceRecord, plugin: AnyPlugin, rec: ResourceRecord, props: Record<string, Json>, updatePolicy: Record<string, Json> | undefined, signal: AbortSignal): Promise<ResourceRecord> {
+    const deleteFirst = existing.action === 'DELETE' || plugin.replaceOrder === 'delete-first' || pluginForRecord(existing)?.replaceOrder === 'delete-first';
+    if (deleteFirst) {
+      await this.deleteRecord(rt.record, existing, signal, undefined, rt.records);
+      await this.create(rt, rec, plugin, props, updatePolicy, signal);
+    } else {
+      await this.create(rt, rec, plugin, props, updatePolicy, signal, existing);
+    }
+    return rec;
+  }
+
+  /**
+   * Puts back a replaced resource that still exists and matches the wanted definition (a rollback, or an
+   * update that reverts a replacement before the clean-up ran), instead of creating another one.
+   */
+  private restore(rt: StackRuntime, name: string, type: string, props: Record<string, Json>): boolean {
+    const r = restorable(rt, name, type, props);
+    if (!r) return false;
+    putBack(rt, r, this.d.persister);
+    this.transition(rt.record, r, r.action, 'COMPLETE', 'restored: the replaced resource is kept and its replacement discarded');
+    return true;
+  }
+
+  private async create(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, updatePolicy: Record<string, Json> | undefined, signal: AbortSignal, retire?: ResourceRecord): Promise<void> {
     rec.properties = props;
+    // The old row moves aside in the same transaction as the new one takes its name.
+    if (retire) retireRecord(rt, retire, this.d.persister);
     rt.records.set(rec.name, rec);
-    this.transition(rt.record, rec, 'CREATE', 'IN_PROGRESS', 'state changed');
+    this.transition(rt.record, rec, 'CREATE', 'IN_PROGRESS', retire ? 'state changed (replacement; the old resource is deleted when the stack is done)' : 'state changed');
     try {
       if (plugin.nested) {
-        await this.runNested(rt, rec, plugin, props, undefined, 'CREATE', signal);
+        await runNested(this.nestedHost(), { rt, rec, plugin, props, prev: undefined, updatePolicy }, signal);
       } else {
-        await this.leaf(rt.record, rec, signal, async (ctx) => {
+        await this.leaf.run(rt.record, rec, signal, async (ctx) => {
           apply(rec, await plugin.create?.(ctx, props));
-          if (plugin.checkCreateComplete) await this.poll(ctx, rec, plugin.checkCreateComplete.bind(plugin));
+          if (plugin.checkCreateComplete) await this.leaf.poll(ctx, rec, plugin.checkCreateComplete.bind(plugin));
         }, 'CREATE');
       }
       this.transition(rt.record, rec, 'CREATE', 'COMPLETE', 'state changed');
@@ -188,37 +277,28 @@ export class Walker {
     }
   }
 
-  private async resumeCreate(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, signal: AbortSignal): Promise<void> {
+  private async resume(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, action: 'CREATE' | 'UPDATE', signal: AbortSignal): Promise<void> {
+    const check = action === 'CREATE' ? plugin.checkCreateComplete! : plugin.checkUpdateComplete!;
     try {
-      await this.leaf(rt.record, rec, signal, (ctx) => this.poll(ctx, rec, plugin.checkCreateComplete!.bind(plugin)), 'CREATE');
-      this.transition(rt.record, rec, 'CREATE', 'COMPLETE', 'state changed (resumed after a daemon restart)');
+      await this.leaf.run(rt.record, rec, signal, (ctx) => this.leaf.poll(ctx, rec, check.bind(plugin)), action);
+      this.transition(rt.record, rec, action, 'COMPLETE', 'state changed (resumed after a daemon restart)');
     } catch (err) {
       this.fail(rt.record, rec, err, signal);
       throw err;
     }
   }
 
-  private async resumeUpdate(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, signal: AbortSignal): Promise<void> {
-    try {
-      await this.leaf(rt.record, rec, signal, (ctx) => this.poll(ctx, rec, plugin.checkUpdateComplete!.bind(plugin)), 'UPDATE');
-      this.transition(rt.record, rec, 'UPDATE', 'COMPLETE', 'state changed (resumed after a daemon restart)');
-    } catch (err) {
-      this.fail(rt.record, rec, err, signal);
-      throw err;
-    }
-  }
-
-  private async update(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, signal: AbortSignal): Promise<void> {
+  private async update(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, updatePolicy: Record<string, Json> | undefined, signal: AbortSignal): Promise<void> {
     const prev: ResourceSnapshot = structuredClone(snapshotOf(rec));
     this.transition(rt.record, rec, 'UPDATE', 'IN_PROGRESS', 'state changed');
     try {
       if (plugin.nested) {
-        await this.runNested(rt, rec, plugin, props, prev, 'UPDATE', signal);
+        await runNested(this.nestedHost(), { rt, rec, plugin, props, prev, updatePolicy }, signal);
       } else if (plugin.update) {
-        await this.leaf(rt.record, rec, signal, async (ctx) => {
+        await this.leaf.run(rt.record, rec, signal, async (ctx) => {
           apply(rec, await plugin.update!(ctx, props, prev));
           rec.properties = props;
-          if (plugin.checkUpdateComplete) await this.poll(ctx, rec, plugin.checkUpdateComplete.bind(plugin));
+          if (plugin.checkUpdateComplete) await this.leaf.poll(ctx, rec, plugin.checkUpdateComplete.bind(plugin));
         }, 'UPDATE');
       }
       rec.properties = props;
@@ -229,155 +309,55 @@ export class Walker {
     }
   }
 
-  /** Runs a leaf action under the concurrency cap and the per-resource timeout. */
-  private async leaf(stack: StackRecord, rec: ResourceRecord, signal: AbortSignal, fn: (ctx: ResourceContext) => Promise<void>, action: 'CREATE' | 'UPDATE' | 'DELETE'): Promise<void> {
-    const seconds = this.d.options.resourceTimeoutSeconds;
-    // One controller and one timer per action (cheaper than AbortSignal.any/timeout over thousands of resources).
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new ActionTimeoutError(`resource ${rec.name} ${action}`, seconds));
-    }, seconds * 1000);
-    const unlink = this.link(signal, controller);
-    const ctx = this.contextFor(stack, rec.name, controller.signal, action);
-    try {
-      await this.d.semaphore.with(async () => {
-        try {
-          await fn(ctx);
-        } catch (err) {
-          if (timedOut && !signal.aborted) throw new ActionTimeoutError(`resource ${rec.name} ${action}`, seconds);
-          throw err;
-        }
-      }, controller.signal);
-    } catch (err) {
-      if (timedOut && !signal.aborted) throw new ActionTimeoutError(`resource ${rec.name} ${action}`, seconds);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      unlink();
-    }
-  }
-
-  /**
-   * Aborts `controller` when `signal` aborts. One listener per parent signal fans out to a set, because
-   * EventTarget.addEventListener is linear in the listeners already there (thousands of resources at once).
-   */
-  private link(signal: AbortSignal, controller: AbortController): () => void {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      return () => undefined;
-    }
-    let set = this.linked.get(signal);
-    if (!set) {
-      const members = new Set<AbortController>();
-      set = members;
-      this.linked.set(signal, members);
-      signal.addEventListener('abort', () => {
-        for (const c of members) c.abort(signal.reason);
-      }, { once: true });
-    }
-    set.add(controller);
-    const members = set;
-    return () => members.delete(controller);
-  }
-
-  private contextFor(stack: StackRecord, resourceName: string, signal: AbortSignal, action: 'CREATE' | 'UPDATE' | 'DELETE'): ResourceContext {
+  private nestedHost() {
     return {
-      stackId: stack.id, stackName: stack.name, rootStackId: stack.rootId, resourceName, signal, action,
-      servers: this.d.servers, agent: this.d.agent, configs: this.d.configs, waitSignals: this.d.waitSignals, log: this.d.log,
+      repo: this.d.repo,
+      persister: this.d.persister,
+      maxNestedDepth: this.d.options.maxNestedDepth,
+      converge: (child: StackRuntime, action: 'CREATE' | 'UPDATE', signal: AbortSignal) => this.converge(child, action, signal),
+      progress: (stack: StackRecord, rec: ResourceRecord, reason: string) => this.transition(stack, rec, rec.action, 'IN_PROGRESS', reason),
     };
   }
 
-  /** Polls a check hook: once at once; if not done, the handle is made durable, then polls with backoff. */
-  private async poll(ctx: ResourceContext, rec: ResourceRecord, check: (ctx: ResourceContext, snap: ResourceSnapshot) => Promise<CheckResult> | CheckResult): Promise<void> {
-    let wait = 10;
-    for (let first = true; ; first = false) {
-      const r = await check(ctx, snapshotOf(rec));
-      if (r.done) {
-        apply(rec, r);
-        return;
-      }
-      if (first) {
-        this.d.persister.saveResource(rec);
-        this.d.persister.flush();
-      }
-      await sleep(wait, ctx.signal);
-      wait = Math.min(wait * 2, this.d.options.pollMaxMs);
-    }
-  }
-
-  private async runNested(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, prev: ResourceSnapshot | undefined, action: Action, signal: AbortSignal): Promise<void> {
-    const def = rt.def.resources[rec.name]!;
-    if (rt.depth + 1 > this.d.options.maxNestedDepth) throw new NestingTooDeepError(`${rt.record.name}/${rec.name}`, this.d.options.maxNestedDepth);
-    const spec = plugin.nested!.build(props, prev, { stackName: rt.record.name, resourceName: rec.name, resource: def });
-    const template: StackTemplate = { templateFile: spec.templateFile, parameters: spec.parameters, files: spec.files };
-    if (rec.nestedStackId) this.d.persister.flush();
-    let child = rec.nestedStackId ? this.d.repo.get(rec.nestedStackId) : undefined;
-    let childAction: Action = 'CREATE';
-    let childRecords: ResourceRecord[] = [];
-    if (child) {
-      this.d.repo.setTemplate(child.id, template);
-      child = { ...child, template };
-      childAction = child.action === 'CREATE' && child.status !== 'COMPLETE' ? 'CREATE' : 'UPDATE';
-      childRecords = this.d.repo.resources(child.id);
-    } else {
-      // A new child has no rows yet: its insert is batched with the next flush, nothing is read back.
-      const now = new Date().toISOString();
-      const fresh = {
-        id: randomUUID(), name: `${rt.record.name}-${rec.name}`, parentId: rt.record.id, parentResource: rec.name, rootId: rt.record.rootId,
-        action: 'CREATE' as const, status: 'IN_PROGRESS' as const, statusReason: '', template, outputs: undefined, timeoutMinutes: undefined,
-      };
-      this.d.persister.insertStack(fresh);
-      child = { ...fresh, createdAt: now, updatedAt: now };
-      rec.nestedStackId = child.id;
-      this.d.persister.saveResource(rec);
-    }
-    const facade = {
-      metadata: def.metadata === undefined ? undefined : (resolve(def.metadata, rt.ctx) ?? undefined),
-      deletion_policy: def.deletionPolicy,
-      update_policy: def.updatePolicy === undefined ? undefined : (resolve(def.updatePolicy, rt.ctx) ?? undefined),
-    };
-    const childRt = buildRuntime(child, rt.rootBundle, childRecords, rt.depth + 1, facade, this.d.options.maxNestedDepth);
-    const outputs = await this.converge(childRt, childAction, signal);
-    const view: NestedView = {
-      stackId: child.id,
-      stackName: child.name,
-      outputs,
-      resources: childRt.active.map((n) => {
-        const r = childRt.records.get(n)!;
-        return { name: n, refId: r.refId, attributes: r.attributes };
-      }),
-    };
-    apply(rec, plugin.nested!.collect(view, spec));
-    if (spec.handle !== undefined) rec.handle = spec.handle;
+  /** Pauses at a breakpoint the environment sets on this resource, until the hook is cleared. The resource keeps its state. */
+  private async breakpoint(stack: StackRecord, scope: Scope | undefined, rec: ResourceRecord, hook: HookType, signal: AbortSignal): Promise<void> {
+    if (!scope || scope.hooks.length === 0 || isRetired(rec.name)) return;
+    const path = [...scope.path, rec.name];
+    if (!hasHook(scope.hooks, path, hook)) return;
+    const action = hook.slice(hook.indexOf('-') + 1).toUpperCase();
+    this.transition(stack, rec, rec.action, rec.status, `${action} paused until Hook ${hook} is cleared`);
+    this.d.persister.flush();
+    await this.d.breakpoints.wait(stack.rootId, path, hook, signal);
+    this.transition(stack, rec, rec.action, rec.status, `Hook ${hook} is cleared`);
   }
 
   /** Deletes records in the reverse order of what they require. */
-  private async deleteRecords(stack: StackRecord, records: ResourceRecord[], signal: AbortSignal, live?: Map<string, ResourceRecord>): Promise<void> {
+  private async deleteRecords(stack: StackRecord, records: ResourceRecord[], signal: AbortSignal, scope?: Scope, live?: Map<string, ResourceRecord>): Promise<void> {
     const byName = new Map(records.map((r) => [r.name, r]));
     const graph = Graph.fromRequirements(records.map((r) => [r.name, r.requires])).reverse();
-    await runGraph(graph, (n) => this.deleteRecord(stack, byName.get(n)!, signal, live), signal);
+    await runGraph(graph, (n) => this.deleteRecord(stack, byName.get(n)!, signal, scope, live), signal);
   }
 
-  private async deleteRecord(stack: StackRecord, rec: ResourceRecord, signal: AbortSignal, live?: Map<string, ResourceRecord>): Promise<void> {
+  private async deleteRecord(stack: StackRecord, rec: ResourceRecord, signal: AbortSignal, scope?: Scope, live?: Map<string, ResourceRecord>): Promise<void> {
+    await this.breakpoint(stack, scope, rec, 'pre-delete', signal);
     this.transition(stack, rec, 'DELETE', 'IN_PROGRESS', 'state changed');
     try {
       if (rec.nestedStackId) {
         const child = this.d.repo.get(rec.nestedStackId);
         if (child) {
           if (rec.deletionPolicy === 'Retain') this.d.repo.deleteStack(child.id);
-          else await this.deleteStack(child, signal);
+          else await this.deleteStack(child, signal, scope && { path: [...scope.path, rec.name], hooks: scope.hooks });
         }
       } else if (rec.deletionPolicy !== 'Retain') {
         const plugin = pluginForRecord(rec);
         if (plugin?.delete && (rec.refId !== undefined || rec.handle !== undefined)) {
-          await this.leaf(stack, rec, signal, async (ctx) => {
+          await this.leaf.run(stack, rec, signal, async (ctx) => {
             await plugin.delete!(ctx, snapshotOf(rec));
           }, 'DELETE');
         }
       }
       this.transition(stack, rec, 'DELETE', 'COMPLETE', rec.deletionPolicy === 'Retain' ? 'retained (deletion_policy Retain)' : 'state changed', false);
+      await this.breakpoint(stack, scope, rec, 'post-delete', signal);
       this.d.persister.deleteResource(rec.stackId, rec.name);
       live?.delete(rec.name);
     } catch (err) {
@@ -413,7 +393,7 @@ export class Walker {
     this.transition(stack, rec, rec.action, 'FAILED', reasonOf(err, signal));
   }
 
-  private stackState(stack: StackRecord, action: StackAction, status: StackStatus, reason: string, outputs?: Record<string, Json>): void {
+  private stackState(stack: StackRecord, action: StackAction, status: StackStatus, reason: string, outputs?: Record<string, Json>, rollbackFollows = false): void {
     stack.action = action;
     stack.status = status;
     stack.statusReason = reason;
@@ -424,17 +404,10 @@ export class Walker {
       subjectType: 'stack',
       subjectId: stack.rootId,
       severity: status === 'FAILED' ? 'error' : 'info',
-      message: `${stack.name} ${stateName(action, status)}: ${reason}`,
-      data: { stackId: stack.id, stackName: stack.name, nested: stack.parentId !== undefined, action, status, reason },
+      message: `${stack.name} ${stateName(action, status)}: ${reason}${rollbackFollows ? ' (rolling back)' : ''}`,
+      data: { stackId: stack.id, stackName: stack.name, nested: stack.parentId !== undefined, action, status, reason, ...(rollbackFollows ? { rollback: true } : {}) },
     });
   }
-}
-
-function apply(rec: ResourceRecord, out: Outcome | CheckResult | undefined | void): void {
-  if (!out) return;
-  if ('handle' in out && out.handle !== undefined) rec.handle = out.handle;
-  if ('refId' in out && out.refId !== undefined) rec.refId = out.refId;
-  if ('attributes' in out && out.attributes !== undefined) rec.attributes = out.attributes;
 }
 
 export function sameJson(a: unknown, b: unknown): boolean {

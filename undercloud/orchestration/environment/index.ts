@@ -5,5 +5,5 @@ export { mergeEnvironments } from './merge-environments.js';
 export { mergeValue } from './merge-strategies.js';
 export { resolveType } from './registry.js';
 export type { TypeResolution } from './registry.js';
-export type { EnvironmentFile, MergedEnvironment, MergeStrategy, EnvValue, RegistryTarget } from './types.js';
-export { emptyEnvironment } from './types.js';
+export type { EnvironmentFile, MergedEnvironment, MergeStrategy, EnvValue, RegistryTarget, HookRule, HookType } from './types.js';
+export { emptyEnvironment, HOOK_TYPES } from './types.js';

@@ -35,6 +35,12 @@ export function mergeEnvironments(files: EnvironmentFile[], paramTypes: (name: s
       cur.hooks = r.hooks.length > 0 ? r.hooks : cur.hooks;
       out.resources.set(name, cur);
     }
+    for (const rule of f.hooks) {
+      const key = rule.path.join('\u0000');
+      const i = out.hooks.findIndex((h) => h.path.join('\u0000') === key);
+      if (i >= 0) out.hooks[i] = rule;
+      else out.hooks.push(rule);
+    }
     out.encryptedParamNames.push(...f.encryptedParamNames);
   }
   return out;

@@ -7,11 +7,10 @@ import type { TemplateErrorCode } from '../errors.js';
 import { isTemplatePath, resolveRef } from '../template/paths.js';
 import { rawToJson } from '../template/resolve.js';
 import type { MapSnippet, Snippet, SourcePos, TemplateBundle } from '../template/types.js';
-import type { EnvironmentFile, MergeStrategy, RegistryTarget } from './types.js';
+import { HOOK_TYPES, type EnvironmentFile, type HookType, type MergeStrategy, type RegistryTarget } from './types.js';
 
 const SECTIONS = ['parameters', 'parameter_defaults', 'resource_registry', 'parameter_merge_strategies', 'encrypted_param_names', 'event_sinks', 'description'];
 const STRATEGIES: readonly MergeStrategy[] = ['overwrite', 'merge', 'deep_merge'];
-const HOOKS = ['pre-create', 'pre-update', 'pre-delete', 'post-create', 'post-update', 'post-delete'];
 
 export type ErrorSink = (code: TemplateErrorCode, pos: SourcePos, path: string[], detail: string) => void;
 
@@ -31,6 +30,7 @@ export function parseEnvironment(file: string, root: Snippet, bundle: Pick<Templ
     parameterDefaults: new Map(),
     registry: new Map(),
     resources: new Map(),
+    hooks: [],
     strategies: new Map(),
     defaultStrategy: 'overwrite',
     encryptedParamNames: [],
@@ -85,13 +85,13 @@ export function parseEnvironment(file: string, root: Snippet, bundle: Pick<Templ
               const entry = { registry: new Map<string, RegistryTarget>(), hooks: [] as string[] };
               for (const m of entriesOf(r.value, [...path, 'resources', r.key], error)) {
                 if (m.key === 'hooks') {
-                  const hooks = rawToJson(m.value);
-                  const list = Array.isArray(hooks) ? hooks : [hooks];
-                  for (const h of list) {
-                    if (typeof h !== 'string' || !HOOKS.includes(h)) {
-                      error('ENVIRONMENT_INVALID', m.value.pos, [...path, 'resources', r.key, 'hooks'], `unknown hook ${JSON.stringify(h)} (${HOOKS.join(', ')})`);
-                    } else entry.hooks.push(h);
-                  }
+                  entry.hooks = hooksOf(m.value, [...path, 'resources', r.key, 'hooks'], error);
+                  env.hooks.push({ path: [r.key], hooks: entry.hooks as HookType[], pos: m.keyPos });
+                  continue;
+                }
+                // A map is a resource of the nested stack this resource creates (Heat's nested resource entries).
+                if (m.value.kind === 'map') {
+                  nestedHooks(m.value, [r.key, m.key], [...path, 'resources', r.key, m.key], env, error);
                   continue;
                 }
                 const t = target(m.value, [...path, 'resources', r.key, m.key]);
@@ -119,4 +119,24 @@ export function parseEnvironment(file: string, root: Snippet, bundle: Pick<Templ
     }
   }
   return env;
+}
+
+function hooksOf(v: Snippet, path: string[], error: ErrorSink): HookType[] {
+  const raw = rawToJson(v);
+  const out: HookType[] = [];
+  for (const h of Array.isArray(raw) ? raw : [raw]) {
+    if (typeof h !== 'string' || !(HOOK_TYPES as readonly string[]).includes(h)) {
+      error('ENVIRONMENT_INVALID', v.pos, path, `unknown hook ${JSON.stringify(h)} (${HOOK_TYPES.join(', ')})`);
+    } else out.push(h as HookType);
+  }
+  return out;
+}
+
+/** `resources: Parent: child: {hooks: [...], grandchild: {...}}`: hooks of resources inside nested stacks. */
+function nestedHooks(s: MapSnippet, resourcePath: string[], path: string[], env: EnvironmentFile, error: ErrorSink): void {
+  for (const m of s.entries) {
+    if (m.key === 'hooks') env.hooks.push({ path: resourcePath, hooks: hooksOf(m.value, [...path, 'hooks'], error), pos: m.keyPos });
+    else if (m.value.kind === 'map') nestedHooks(m.value, [...resourcePath, m.key], [...path, m.key], env, error);
+    else error('ENVIRONMENT_INVALID', m.value.pos, [...path, m.key], 'inside a nested resource entry only "hooks" and nested resource names (maps) are accepted');
+  }
 }

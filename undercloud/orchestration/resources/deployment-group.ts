@@ -4,7 +4,7 @@
  */
 import type { NestedSpec, ResourcePlugin } from './types.js';
 import type { Json } from '../template/types.js';
-import { asRecord, dig, renderTemplate } from './common.js';
+import { asRecord, dig, generatedFile, renderTemplate } from './common.js';
 import { collectMembers } from './members.js';
 
 interface GroupProps { [k: string]: Json; servers: Record<string, Json> }
@@ -36,7 +36,7 @@ function groupPlugin(type: string, memberType: string, structured: boolean): Res
         const { servers, ...rest } = p;
         const resources: Record<string, { type: string; properties: Json }> = {};
         for (const [name, id] of Object.entries(asRecord(servers))) resources[name] = { type: memberType, properties: { ...rest, server: id } };
-        const file = `.generated/${ctx.stackName}/${ctx.resourceName}.deployments.yaml`;
+        const file = generatedFile(ctx.stackName, ctx.resourceName, 'deployments');
         return { templateFile: file, files: { [file]: renderTemplate(resources) }, parameters: {} };
       },
       collect: (child) => collectMembers(child),

@@ -1,7 +1,7 @@
 /** OS::Heat::ResourceChain: a list of resource types (TripleO's ServiceChain), each member after the previous unless `concurrent`. */
 import type { NestedSpec, ResourcePlugin } from './types.js';
 import type { Json } from '../template/types.js';
-import { renderTemplate } from './common.js';
+import { generatedFile, memberType, renderTemplate, UNKNOWN } from './common.js';
 import { collectMembers, memberAttribute } from './members.js';
 
 interface ChainProps {
@@ -33,10 +33,20 @@ export const resourceChainResource: ResourcePlugin<ChainProps> = {
     build(p, _prev, ctx): NestedSpec {
       const resources: Record<string, { type: string; properties?: Json; depends_on?: string[] }> = {};
       p.resources.forEach((type, i) => {
-        resources[String(i)] = { type, properties: p.resource_properties };
+        resources[String(i)] = { type: memberType(type, ctx.resource.pos.file), properties: p.resource_properties };
         if (!p.concurrent && i > 0) resources[String(i)]!.depends_on = [String(i - 1)];
       });
-      const file = `.generated/${ctx.stackName}/${ctx.resourceName}.chain.yaml`;
+      const file = generatedFile(ctx.stackName, ctx.resourceName, 'chain');
+      return { templateFile: file, files: { [file]: renderTemplate(resources) }, parameters: {} };
+    },
+    validation(p, ctx) {
+      const props = p.resource_properties ?? {};
+      if (!Array.isArray(p.resources) || props === null || typeof props !== 'object' || Array.isArray(props)) return undefined;
+      const resources: Record<string, { type: string; properties?: Json }> = {};
+      p.resources.forEach((type, i) => {
+        if (typeof type === 'string' && type !== UNKNOWN) resources[String(i)] = { type: memberType(type, ctx.resource.pos.file), properties: props };
+      });
+      const file = generatedFile(ctx.stackName, ctx.resourceName, 'chain');
       return { templateFile: file, files: { [file]: renderTemplate(resources) }, parameters: {} };
     },
     collect: (child) => collectMembers(child),

@@ -25,6 +25,9 @@ export const SERVER_TYPE = 'OS::TripleO::Server';
 export const serverResource: ResourcePlugin<ServerProps> = {
   type: SERVER_TYPE,
   description: 'A bare-metal server allocated by profile and capabilities and deployed with the overcloud image.',
+  // Allocation is idempotent per stack/resource key, and a replacement must not hold a second node: the old
+  // server is released before its replacement is allocated.
+  replaceOrder: 'delete-first',
   properties: {
     type: 'object',
     additionalProperties: false,

@@ -5,7 +5,8 @@
  */
 import type { NestedSpec, NestedView, Outcome, ResourcePlugin } from './types.js';
 import type { Json } from '../template/types.js';
-import { asRecord, dig } from './common.js';
+import { asRecord, dig, UNKNOWN } from './common.js';
+import { GENERATED_DIR } from '../template/paths.js';
 
 interface StackProps { [k: string]: Json; template: string; parameters: Record<string, Json> }
 
@@ -34,8 +35,16 @@ export const stackResource: ResourcePlugin<StackProps> = {
   },
   nested: {
     build(p, _prev, ctx): NestedSpec {
-      const file = `.generated/${ctx.stackName}/${ctx.resourceName}.stack.yaml`;
+      const file = `${GENERATED_DIR}${ctx.stackName}/${ctx.resourceName}.stack.yaml`;
       return { templateFile: file, files: { [file]: p.template }, parameters: asRecord(p.parameters) };
+    },
+    validation(p, ctx) {
+      // A literal (or get_file) template is checked before anything is created; one only known later is not.
+      if (typeof p.template !== 'string' || p.template === UNKNOWN) return undefined;
+      const file = `${GENERATED_DIR}${ctx.stackName}/${ctx.resourceName}.stack.yaml`;
+      const params = p.parameters ?? {};
+      const known = params !== UNKNOWN && typeof params === 'object' && !Array.isArray(params);
+      return { templateFile: file, files: { [file]: p.template }, parameters: known ? params : {}, ...(known ? {} : { allParametersUnknown: true }) };
     },
     collect: (child) => ({ refId: child.stackId, attributes: { outputs: child.outputs, stack_name: child.stackName } }),
   },
@@ -52,6 +61,9 @@ export function templateResourcePlugin(type: string): ResourcePlugin {
     attributes: {},
     nested: {
       build(p, _prev, ctx): NestedSpec {
+        return { templateFile: ctx.resource.providerTemplate!, files: {}, parameters: p };
+      },
+      validation(p, ctx) {
         return { templateFile: ctx.resource.providerTemplate!, files: {}, parameters: p };
       },
       collect: outputsOutcome,

@@ -74,14 +74,46 @@ export interface AttributeDef {
   schema?: Record<string, unknown>;
 }
 
-/** A stack a nested resource wants: a template file of the bundle (plus files the resource generates) and its parameters. */
-export interface NestedSpec {
+/** A child stack's template: a file of the bundle (plus files the resource generates) and its parameters. */
+export interface NestedTemplate {
   templateFile: string;
   /** Generated files to add to the bundle (ResourceGroup's member template, OS::Heat::Stack's inline template). */
   files: Record<string, string>;
   parameters: Record<string, Json>;
+}
+
+/** A stack a nested resource wants. */
+export interface NestedSpec extends NestedTemplate {
   /** Saved with the resource: what the next update needs (a group's removed names). */
   handle?: Json;
+}
+
+export interface NestedBuildContext {
+  stackName: string;
+  resourceName: string;
+  resource: ResourceDef;
+  /** The resolved `update_policy`, with the defaults of the type's schema, when the type declares one. */
+  updatePolicy?: Record<string, Json>;
+  /** The child stack's current template; undefined while the child does not exist. */
+  current?: NestedTemplate;
+}
+
+/**
+ * Batches of a nested resource's action (ResourceGroup's `batch_create` and `rolling_update`): the engine
+ * converges the child to `build(0)`, pauses, `build(1)`, ... and finally to the spec `build()` returned.
+ * Each batch is built from the child's template as the previous batch left it, as Heat assembles each one.
+ */
+export interface NestedBatches {
+  readonly count: number;
+  readonly pauseSeconds: number;
+  /** For status reasons: "rolling update", "batch create". */
+  readonly label: string;
+  build(index: number, current: NestedTemplate | undefined): NestedSpec;
+}
+
+/** What whole-tree validation should descend into; `allParametersUnknown` when the parameters are only known at create time. */
+export interface NestedValidation extends NestedTemplate {
+  allParametersUnknown?: boolean;
 }
 
 /** The child stack of a nested resource, after it converged. */
@@ -95,10 +127,24 @@ export interface NestedView {
 
 export interface NestedHooks<P extends Props = Props> {
   /** The child stack for these properties; `prev` is the stored snapshot on update. */
-  build(props: P, prev: ResourceSnapshot | undefined, ctx: { stackName: string; resourceName: string; resource: ResourceDef }): NestedSpec;
+  build(props: P, prev: ResourceSnapshot | undefined, ctx: NestedBuildContext): NestedSpec;
+  /** Batches to converge before the final spec (update_policy); undefined = one step. */
+  batches?(props: P, prev: ResourceSnapshot | undefined, ctx: NestedBuildContext): NestedBatches | undefined;
+  /**
+   * The child template to validate before anything is created. `props` are resolved where they are known;
+   * values only known at create time are `UNKNOWN` (resources/common.ts). Undefined = nothing to descend into.
+   */
+  validation?(props: Props, ctx: Omit<NestedBuildContext, 'current' | 'updatePolicy'>): NestedValidation | undefined;
   /** Reference id and attributes of the resource, from its converged child. */
   collect(child: NestedView, spec: NestedSpec): Outcome;
 }
+
+/**
+ * How a resource is replaced. Heat's convergence creates the replacement first and deletes the old one when
+ * the traversal is done ('create-first', the default); resources that cannot coexist with their replacement
+ * (a server bound to the same node) are deleted first ('delete-first').
+ */
+export type ReplaceOrder = 'create-first' | 'delete-first';
 
 export interface ResourcePlugin<P extends Props = Props> {
   readonly type: string;
@@ -106,6 +152,10 @@ export interface ResourcePlugin<P extends Props = Props> {
   /** JSON Schema (type object) of the properties; `updateAllowed: true` per property. */
   readonly properties: Record<string, unknown>;
   readonly attributes: Record<string, AttributeDef>;
+  /** Default 'create-first'. */
+  readonly replaceOrder?: ReplaceOrder;
+  /** JSON Schema of the `update_policy` section the type understands (ResourceGroup's batch_create, rolling_update). */
+  readonly updatePolicy?: Record<string, unknown>;
   create?(ctx: ResourceContext, props: P): Promise<Outcome> | Outcome;
   checkCreateComplete?(ctx: ResourceContext, snap: ResourceSnapshot): Promise<CheckResult> | CheckResult;
   /** Applies changes of updateAllowed properties in place. Without it, such changes are just recorded. */

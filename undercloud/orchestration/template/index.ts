@@ -7,7 +7,7 @@
  *   const value = resolveSnippet(definition.resources.web.properties, ctx); // undefined = not known yet
  */
 export type * from './types.js';
-export { parseStack } from './parse-stack.js';
+export { parseStack, extendBundle } from './parse-stack.js';
 export type { ParseStackOptions, ParsedStack } from './parse-stack.js';
 export { resolveSnippet, resolveCondition, snippetDependencies, conditionDependencies, evaluateConditions, snippetToJson } from './resolve.js';
 export { loadBundle } from './load-bundle.js';

@@ -16,6 +16,12 @@ export interface ParameterValuesInput {
   env: MergedEnvironment;
   isRoot: boolean;
   supplied: Record<string, Json>;
+  /**
+   * Supplied values that are only known once other resources exist (validation of a nested template before
+   * anything is created): these names count as given, and their values are not checked. 'all' = the
+   * caller's whole property map is unknown, so neither missing nor unknown names can be told.
+   */
+  unknown?: readonly string[] | 'all';
   parentPos?: SourcePos;
   error: Sink;
 }
@@ -29,10 +35,14 @@ export function computeParameterValues(i: ParameterValuesInput): Record<string, 
       if (!Object.hasOwn(def.parameters, k)) error('UNKNOWN_PARAMETER', v.pos, ['parameters', k], `the environment sets "${k}", which the template does not define (use parameter_defaults for optional values)`);
     }
   }
-  for (const k of Object.keys(i.supplied)) {
+  const allUnknown = i.unknown === 'all';
+  const unknown = new Set(allUnknown ? [] : (i.unknown ?? []));
+  for (const k of [...Object.keys(i.supplied), ...unknown]) {
     if (!Object.hasOwn(def.parameters, k)) error('UNKNOWN_PARAMETER', callerPos, [k], `"${k}" is not a parameter of ${def.file}`);
   }
   for (const p of Object.values(def.parameters)) {
+    // Given, but only known at create time: checked then, when the parent resource resolves its properties.
+    if (unknown.has(p.name)) continue;
     let value: Json | undefined;
     let pos: SourcePos = p.pos;
     let source = 'value';
@@ -52,6 +62,7 @@ export function computeParameterValues(i: ParameterValuesInput): Record<string, 
       source = 'default';
     }
     if (value === undefined) {
+      if (allUnknown) continue;
       error('PARAMETER_MISSING', p.pos, ['parameters', p.name], `the parameter "${p.name}" has no value and no default`);
       continue;
     }

@@ -26,6 +26,11 @@ export interface ParseStackOptions {
   parameters?: Record<string, Json>;
   /** Nesting depth of this template (root = 0). */
   depth?: number;
+  /**
+   * Names in `parameters` whose values are only known once other resources exist ('all': the caller's whole
+   * property map): they count as given and are not checked (validating a template tree before creating it).
+   */
+  unknownParameters?: readonly string[] | 'all';
   /** Where errors about the caller's values point (the parent resource), for nested stacks. */
   parentPos?: SourcePos;
   /** The plugin registry's answer; unknown types are reported with their position when given. */
@@ -74,6 +79,35 @@ interface BundleCache {
   built: Map<string, { definition: StackDefinition; root: MapSnippet; errors: TemplateError[]; warnings: TemplateWarning[]; key: unknown[] }>;
 }
 const caches = new WeakMap<TemplateBundle, BundleCache>();
+const bases = new WeakMap<TemplateBundle, { base: TemplateBundle; own: ReadonlySet<string> }>();
+
+/**
+ * The bundle plus `files` (a template the engine generated for a nested stack). It shares `base`'s caches for
+ * every file it does not add, so a group's generated template does not make its member templates, or the
+ * environment, parse again.
+ */
+export function extendBundle(base: TemplateBundle, files: Record<string, string>): TemplateBundle {
+  const own = Object.keys(files);
+  if (own.length === 0) return base;
+  const b: TemplateBundle = { ...base, files: { ...base.files, ...files } };
+  bases.set(b, { base, own: new Set(own) });
+  return b;
+}
+
+/** The bundle whose caches hold `file`: the nearest base that has the same file. */
+function ownerOf(bundle: TemplateBundle, file: string): TemplateBundle {
+  let b = bundle;
+  for (let d = bases.get(b); d && !d.own.has(file); d = bases.get(b)) b = d.base;
+  return b;
+}
+
+/** The bundle whose caches hold the environment: the nearest base below any that replaced the root, roles or an environment file. */
+function envOwnerOf(bundle: TemplateBundle): TemplateBundle {
+  const inputs = [bundle.rootTemplate, ...(bundle.rolesData ? [bundle.rolesData] : []), ...bundle.environments];
+  let b = bundle;
+  for (let d = bases.get(b); d && !inputs.some((f) => d!.own.has(f)); d = bases.get(b)) b = d.base;
+  return b;
+}
 
 function cacheOf(bundle: TemplateBundle): BundleCache {
   let c = caches.get(bundle);
@@ -85,7 +119,7 @@ function cacheOf(bundle: TemplateBundle): BundleCache {
 }
 
 function rawOf(bundle: TemplateBundle, file: string): { root: Snippet | undefined; errors: TemplateError[] } {
-  const cache = cacheOf(bundle);
+  const cache = cacheOf(ownerOf(bundle, file));
   let r = cache.raw.get(file);
   if (r === undefined) {
     r = parseYaml(file, bundle.files[file] ?? '');
@@ -116,6 +150,8 @@ function environmentOf(
   bundle: TemplateBundle,
   inputs: () => { types: (n: string) => ParameterType | undefined; roles: ReturnType<typeof renderRoles> | undefined },
 ): { env: MergedEnvironment; errors: TemplateError[] } {
+  const owner = envOwnerOf(bundle);
+  if (owner !== bundle) return environmentOf(owner, inputs);
   const cache = cacheOf(bundle);
   if (cache.env) return cache.env;
   const { types: paramTypes, roles } = inputs();
@@ -129,6 +165,7 @@ function environmentOf(
       parameterDefaults: new Map(),
       registry: new Map(roles.registry.map((r) => [r.type, { kind: 'type' as const, target: r.target, pos: r.pos }])),
       resources: new Map(),
+      hooks: [],
       strategies: new Map(),
       defaultStrategy: 'overwrite' as const,
       encryptedParamNames: [],
@@ -192,7 +229,8 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
 
   // Structure (ajv) on the plain-data view; once per file and bundle.
   const structKey = `${isRoot ? 'root' : 'nested'}:${file}`;
-  let structErrors = cacheOf(bundle).structure.get(structKey);
+  const fileCache = cacheOf(ownerOf(bundle, file));
+  let structErrors = fileCache.structure.get(structKey);
   if (structErrors === undefined) {
     const sc = collector();
     for (const e of checkStructure(rawToJson(mapRoot))) {
@@ -210,7 +248,7 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
       sc.error('TEMPLATE_STRUCTURE', node.pos, extra !== undefined ? [...path, extra] : path, `${path.length > 0 ? path[path.length - 1] + ': ' : ''}${what}`);
     }
     structErrors = sc.errors;
-    cacheOf(bundle).structure.set(structKey, structErrors);
+    fileCache.structure.set(structKey, structErrors);
   }
   c.errors.push(...structErrors);
 
@@ -241,9 +279,8 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
   c.errors.push(...envResult.errors);
   const env = envResult.env;
 
-  const cache = cacheOf(bundle);
   const key = [opts.isKnownType, opts.attributeNames, isRoot];
-  let built = cache.built.get(structKey);
+  let built = fileCache.built.get(structKey);
   if (built === undefined || built.key.some((k, i) => k !== key[i])) {
     const bc = collector();
     const definition = buildDefinition({ file, version: version as string, root: mapRoot, bundle, env, ...(opts.isKnownType ? { isKnownType: opts.isKnownType } : {}), warn: (w) => bc.warnings.push(w), error: bc.error });
@@ -262,7 +299,7 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
     );
     validateParameterGroups(mapRoot.entries.find((e) => e.key === 'parameter_groups')?.value, definition, bc.error);
     built = { definition, root: mapRoot, errors: bc.errors, warnings: bc.warnings, key };
-    cache.built.set(structKey, built);
+    fileCache.built.set(structKey, built);
   }
   c.errors.push(...built.errors);
   c.warnings.push(...built.warnings);
@@ -273,6 +310,7 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
     env,
     isRoot,
     supplied: opts.parameters ?? {},
+    ...(opts.unknownParameters ? { unknown: opts.unknownParameters } : {}),
     ...(opts.parentPos ? { parentPos: opts.parentPos } : {}),
     error: c.error,
   });

@@ -6,7 +6,8 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, ScalarTag, SchemaOptions } from 'yaml';
 import { TemplateError } from '../errors.js';
-import type { Snippet, SourcePos } from './types.js';
+import type { Json, Snippet, SourcePos } from './types.js';
+import { isGeneratedJson } from './paths.js';
 
 type Tags = Exclude<NonNullable<SchemaOptions['customTags']>, (tags: never) => unknown>;
 
@@ -29,6 +30,15 @@ function pyyamlTags(tags: Tags): Tags {
 }
 
 export function parseYaml(file: string, text: string): ParsedYaml {
+  // The engine's own JSON (a group of a thousand members) skips the YAML parser; every node is at 1:1.
+  if (isGeneratedJson(file)) {
+    try {
+      const pos = { file, line: 1, col: 1 };
+      return { root: fromJson(JSON.parse(text) as Json, pos, 0), errors: [] };
+    } catch {
+      // Not JSON after all: the YAML parser reports it.
+    }
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
@@ -74,4 +84,11 @@ function convert(doc: Document, node: Node | null, at: (o: number) => SourcePos,
     return { kind: 'map', entries, pos };
   }
   return { kind: 'literal', value: null, pos };
+}
+
+function fromJson(v: Json, pos: SourcePos, depth: number): Snippet {
+  if (depth > 200) throw new Error('JSON nesting deeper than 200 levels');
+  if (Array.isArray(v)) return { kind: 'list', items: v.map((x) => fromJson(x, pos, depth + 1)), pos };
+  if (v !== null && typeof v === 'object') return { kind: 'map', entries: Object.entries(v).map(([key, x]) => ({ key, keyPos: pos, value: fromJson(x, pos, depth + 1) })), pos };
+  return { kind: 'literal', value: v, pos };
 }

@@ -70,6 +70,13 @@ describe('engine behaviour', () => {
     expect(h.engine.failures('s')[0]!.reason).toMatch(/TIMEOUT: resource server CREATE timed out after 1 s/);
   });
 
+  it('the resource timeout starts when the action gets a concurrency slot, not while it waits for one', async () => {
+    h = harness({ servers: new FakeServers({ deployMs: 600 }), options: { concurrency: 1, resourceTimeoutSeconds: 1, pollMaxMs: 20 } });
+    const t = `${head}resources:\n  a: {type: OS::TripleO::Server, properties: {name: a}}\n  b: {type: OS::TripleO::Server, properties: {name: b}}\n`;
+    const s = await h.deploy('s', bundleOf({ 'overcloud.yaml': t }));
+    expect(`${s.action}_${s.status}`, s.statusReason).toBe('CREATE_COMPLETE');
+  });
+
   it('replaces a resource whose non-updatable property changed, and deletes removed ones', async () => {
     h = harness();
     const v1 = `${head}resources:\n  s: {type: OS::TripleO::Server, properties: {name: a, profile: compute}}\n  gone: {type: OS::Heat::Value, properties: {value: 1}}\n`;

@@ -69,4 +69,28 @@ describe('Semaphore', () => {
     s.release();
     await s.acquire();
   });
+
+  it('thousands of waiters: aborted ones never take a slot, and the rest are served in order', async () => {
+    const s = new Semaphore(1);
+    await s.acquire();
+    const c = new AbortController();
+    const order: number[] = [];
+    const dropped = Array.from({ length: 3000 }, () => s.acquire(c.signal).catch(() => 'aborted'));
+    const kept = Array.from({ length: 3000 }, (_, i) => s.acquire().then(() => {
+      order.push(i);
+      s.release();
+    }));
+    c.abort(new Error('gone'));
+    expect(new Set(await Promise.all(dropped))).toEqual(new Set(['aborted']));
+    s.release();
+    await Promise.all(kept);
+    expect(order).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    // One slot, free again.
+    await s.acquire();
+    let second = false;
+    void s.acquire().then(() => (second = true));
+    await tick();
+    expect(second).toBe(false);
+  });
 });
+

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStack, TemplateErrors } from '../../../../undercloud/orchestration/template/index.js';
+import { extendBundle, parseStack, TemplateErrors } from '../../../../undercloud/orchestration/template/index.js';
 import { bundleOf, errorsOf } from '../helpers.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/orchestration');
@@ -101,4 +101,19 @@ describe('parseStack', () => {
   it('does not allow non-condition functions in conditions', () => {
     expect(errorsOf({ 't.yaml': 'heat_template_version: wallaby\nconditions:\n  c: {list_join: [",", [a]]}\n' })).toEqual(['FUNCTION_ARGS t.yaml:3:7']);
   });
+  it('parses unknown-until-created parameters as given, without checking them', () => {
+    const t = 'heat_template_version: wallaby\nparameters:\n  A: {type: number, constraints: [{range: {min: 5}}]}\n  B: {type: string}\n';
+    expect(errorsOf({ 't.yaml': t }, { templateFile: 't.yaml', depth: 1, parameters: {}, unknownParameters: ['A', 'B'] })).toEqual([]);
+    expect(errorsOf({ 't.yaml': t }, { templateFile: 't.yaml', depth: 1, parameters: {}, unknownParameters: 'all' })).toEqual([]);
+    expect(errorsOf({ 't.yaml': t }, { templateFile: 't.yaml', depth: 1, parameters: { A: 1 }, unknownParameters: ['B'] })).toEqual(['PARAMETER_CONSTRAINT t.yaml:1:1']);
+  });
+  it('a bundle extended with generated files shares the parses of the files it does not add', () => {
+    const base = bundleOf({ 't.yaml': 'heat_template_version: wallaby\nresources:\n  a: {type: m.yaml}\n', 'm.yaml': 'heat_template_version: wallaby\nresources: {}\n' });
+    const first = parseStack(base, { templateFile: 'm.yaml', depth: 1 }).definition;
+    const extended = extendBundle(base, { '.generated/s/g.group.json': '{"heat_template_version": "wallaby", "resources": {"0": {"type": "m.yaml"}}}' });
+    expect(parseStack(extended, { templateFile: 'm.yaml', depth: 1 }).definition).toBe(first);
+    const gen = parseStack(extended, { templateFile: '.generated/s/g.group.json', depth: 1 }).definition;
+    expect(gen.resources['0']).toMatchObject({ providerTemplate: 'm.yaml', pos: { file: '.generated/s/g.group.json', line: 1, col: 1 } });
+  });
 });
+

@@ -1,0 +1,97 @@
+/**
+ * Stack operations through the real daemon and the real CLI, with fake servers and fake agents: a nested
+ * template error refused before anything is written, breakpoints (`overcloud stack hook poll|clear`),
+ * `overcloud deploy --enable-rollback`, and `overcloud delete` while a create is in progress.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { Metadata } from '@grpc/grpc-js';
+import { startTestDaemon, runCli, OVERCLOUD_BIN, type TestDaemon } from '../../helpers/daemon.js';
+import { OrchestrationClient, type Resource } from '../../../proto/gen/undercloud/v1/orchestration.js';
+
+const TEMPLATES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'overcloud');
+const env = (name: string) => path.join(TEMPLATES, name);
+
+function oc(d: TestDaemon, args: string[]) {
+  return runCli(OVERCLOUD_BIN, args, d.configFile);
+}
+
+function rpc<Req, Res>(d: TestDaemon, method: 'listResources' | 'getOutputs' | 'listHooks', req: Req): Promise<Res> {
+  const c = d.client(OrchestrationClient);
+  const fn = c[method] as unknown as (r: Req, md: Metadata, o: object, cb: (e: Error | null, r: Res) => void) => void;
+  return new Promise((resolve, reject) => fn.call(c, req, new Metadata(), { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r))));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('stack operations through the daemon', () => {
+  let d: TestDaemon;
+  beforeAll(async () => {
+    d = await startTestDaemon({ extraConfig: '[orchestration]\nserver_driver = fake\nagent_driver = fake\npoll_max_ms = 100' });
+  });
+  afterAll(async () => {
+    await d?.stop();
+    d?.cleanup();
+  });
+
+  it('refuses a plan with an error two templates down, citing its file, line and column; nothing is created', async () => {
+    const r = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('broken.yaml')]);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toContain('broken-inner.yaml:7:43');
+    expect((await oc(d, ['status'])).code).toBe(5);
+  });
+
+  it('pauses at pre-create hooks and continues once `overcloud stack hook clear` clears them', async () => {
+    const started = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('hooks.yaml'), '--no-wait']);
+    expect(started.code, started.stderr).toBe(0);
+    const hooks = await until('two paused deployments', async () => {
+      const res = await rpc<object, { hooks: { resource: string; hook: string }[] }>(d, 'listHooks', { name: 'overcloud' });
+      return res.hooks.length === 2 ? res.hooks : undefined;
+    });
+    expect(hooks.map((h) => h.resource).sort()).toEqual(['Compute/0/Deployment', 'Compute/1/Deployment']);
+    const poll = await oc(d, ['stack', 'hook', 'poll', 'overcloud']);
+    expect(poll.stdout).toContain('Compute/0/Deployment');
+    const cleared = await oc(d, ['stack', 'hook', 'clear', 'overcloud', 'Compute/*/Deployment', '--pre-create']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toContain('cleared pre-create on Compute/1/Deployment');
+    const st = await oc(d, ['status', '--watch', '--format', 'json']);
+    expect((JSON.parse(st.stdout) as { stack_status: string }).stack_status, st.stderr).toBe('CREATE_COMPLETE');
+    const again = await oc(d, ['stack', 'hook', 'clear', 'overcloud', 'Compute/0/Deployment']);
+    expect(again.code).toBe(6);
+  });
+
+  it('with --enable-rollback a failed update returns to the previous templates', async () => {
+    const pw = JSON.parse((await rpc<object, { outputsJson: string }>(d, 'getOutputs', { name: 'overcloud' })).outputsJson) as Record<string, unknown>;
+    const r = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('fail.yaml'), '--enable-rollback']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('ROLLBACK_COMPLETE');
+    const st = JSON.parse((await oc(d, ['status', '--format', 'json'])).stdout) as { deployment_status: string };
+    expect(st.deployment_status).toBe('DEPLOY_FAILED');
+    const after = JSON.parse((await rpc<object, { outputsJson: string }>(d, 'getOutputs', { name: 'overcloud' })).outputsJson) as Record<string, unknown>;
+    expect(after).toEqual(pw);
+    const res = await rpc<object, { resources: Resource[] }>(d, 'listResources', { name: 'overcloud', nested: true });
+    expect(res.resources.filter((x) => x.status !== 'COMPLETE')).toEqual([]);
+  });
+
+  it('`overcloud delete` during a create cancels it and deletes the stack', async () => {
+    expect((await oc(d, ['delete', '--yes'])).code).toBe(0);
+    const started = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('slow.yaml'), '--no-wait']);
+    expect(started.code, started.stderr).toBe(0);
+    await until('a deployment in progress', async () => {
+      const res = await rpc<object, { resources: Resource[] }>(d, 'listResources', { name: 'overcloud', nested: true });
+      return res.resources.some((x) => x.name === 'Deployment' && x.action === 'CREATE' && x.status === 'IN_PROGRESS') ? true : undefined;
+    });
+    const del = await oc(d, ['delete', '--yes']);
+    expect(del.code, del.stdout + del.stderr).toBe(0);
+    expect(del.stdout).toContain('DELETE_COMPLETE');
+    expect((await oc(d, ['status'])).code).toBe(5);
+  });
+});
