@@ -8,8 +8,9 @@
  *   a libvirtd of the host (sockets, domain definitions, networks) and `lab down` leaves nothing behind;
  * - /dev/kvm is covered: on these machines KVM exists but does not work, and a libvirtd that can open it
  *   re-probes QEMU on every call (30 s per define); the guests are TCG anyway;
- * - qemu.conf is a copy with `namespaces = [ ]` (no per-domain /dev) and QEMU running as root with no
- *   security driver, so guests can use the lab's files wherever the lab lives.
+ * - qemu.conf is a copy with `namespaces = [ ]` (no per-domain /dev) and no security driver; QEMU runs as
+ *   libvirt-qemu (libvirt hands it the lab's disks and console files), so the lab folder's parents must be
+ *   traversable by others.
  * Clients reach it with qemu+unix:///system?socket=<lab>/run/libvirt/libvirt-sock.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -88,7 +89,9 @@ export async function startLibvirtd(ns: string, labDir: string): Promise<Libvirt
   for (const d of [p.runDir, etcQemu, varQemu, '/run/libvirt', '/etc/libvirt/qemu', '/var/lib/libvirt/qemu']) mkdirSync(d, { recursive: true });
   const base = existsSync('/etc/libvirt/qemu.conf') ? readFileSync('/etc/libvirt/qemu.conf', 'utf8') : '';
   const qemuConf = path.join(p.dir, 'qemu.conf');
-  writeFileSync(qemuConf, `${base}\n# undercloud lab\nnamespaces = [ ]\nuser = "root"\ngroup = "root"\nsecurity_driver = "none"\n`);
+  // QEMU keeps running as libvirt-qemu: as root, libvirt would find the blocked /dev/kvm "usable" (root may
+  // open anything) and re-probe QEMU on every call. Lab folders must therefore be traversable by others.
+  writeFileSync(qemuConf, `${base}\n# undercloud lab\nnamespaces = [ ]\nsecurity_driver = "none"\n`);
   if (!existsSync('/etc/libvirt/qemu.conf')) writeFileSync('/etc/libvirt/qemu.conf', '');
   const blocker = path.join(p.dir, 'no-kvm');
   writeFileSync(blocker, '');
