@@ -9,6 +9,8 @@ const registry: Record<string, () => Promise<{ bench: Benchmark }>> = {
   agents: () => import('./agents/agents.bench.js'),
   'disk-image-builder': () => import('./disk-image-builder/bench.js'),
   nbd: () => import('./nbd/bench.js'),
+  // Needs root and the VM lab (several minutes of TCG boots): run it on its own, `npm run bench -- baremetal`.
+  baremetal: () => import('./baremetal/deploy-phases.js'),
 };
 
 async function main(): Promise<void> {
