@@ -213,6 +213,7 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
     writeFileSync(key, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests operator@undercloud\n');
     const r = await oc('-f', 'json', 'node', 'deploy', 'sim-0', '--image', 'golden', '--hostname', 'compute-0', '--ssh-key', key, '--wait', '240');
     expect(r.code, `${r.stderr}\n${sim.output}`).toBe(0);
+    expect(r.stderr).toMatch(/node sim-0: golden written and verified in [\d.]+ s/); // progress while --wait follows the deploy
     const n = await show();
     expect(n.provision_state).toBe('active');
     const states = n.history.map((h) => h.to);

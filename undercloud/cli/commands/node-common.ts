@@ -3,6 +3,7 @@
  * to settle (no reservation, a stable or failed provision state) while printing their transitions.
  */
 import { BaremetalClient, type Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
+import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
 import { call, connect, type Connection } from '../common/client.js';
 import type { Column } from '../common/output.js';
 import { UndercloudError } from '../../errors.js';
@@ -60,7 +61,9 @@ export async function waitForNodes(nc: NodeClient, names: string[], expect: stri
   const deadline = Date.now() + timeoutS * 1000;
   const last = new Map<string, string>();
   const done = new Map<string, Node>();
+  const progress = quiet ? undefined : await deployProgress(nc);
   while (done.size < names.length) {
+    await progress?.();
     for (const name of names) {
       if (done.has(name)) continue;
       const res = await call(nc.conn, nc.client.getNode, nc.client, { node: name });
@@ -78,6 +81,27 @@ export async function waitForNodes(nc: NodeClient, names: string[], expect: stri
     throw new NodeActionFailedError(failed.map((n) => `node ${n.name} is "${n.provisionState}", not "${expect}"${n.lastError ? `: ${n.lastError}` : ''}`).join('\n'));
   }
   return names.map((n) => done.get(n)!);
+}
+
+/**
+ * Prints the daemon's deploy progress events (image write %, rate, ETA; one every few seconds per node) that
+ * appear from now on, as plain lines on stderr.
+ */
+async function deployProgress(nc: NodeClient): Promise<() => Promise<void>> {
+  const uc = nc.conn.client(UndercloudClient);
+  let after = 0;
+  try {
+    after = Number((await call(nc.conn, uc.status, uc, {})).lastEventId);
+  } catch {
+    return async () => undefined;
+  }
+  return async () => {
+    const res = await call(nc.conn, uc.listEvents, uc, { afterId: after, limit: 1000, kinds: ['node.deploy_progress'], subjectId: '' });
+    for (const e of res.events) {
+      after = Math.max(after, Number(e.id));
+      process.stderr.write(`${e.message}\n`);
+    }
+  };
 }
 
 /** Node names for commands that take NODE... or --all-manageable. */
