@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import path from 'node:path';
 import type { AgentMode } from './types.js';
 
 export interface AgentOptions {
@@ -72,7 +73,8 @@ export function parseOptions(argv: string[]): AgentOptions {
     serverName: get('server-name'),
     nodeId: need('node-id'),
     token: token || undefined,
-    stateDir: get('state-dir') ?? '/var/lib/undercloud-agent',
+    // Absolute: executors spawn scripts from here with other working directories.
+    stateDir: path.resolve(get('state-dir') ?? '/var/lib/undercloud-agent'),
     mode,
     root: get('root') ?? '/',
     dryRun: values['dry-run'] === true || fromFile['dry-run'] === 'true',

@@ -447,11 +447,20 @@ export class Hub implements AgentHub {
           w.failed?.(e as Error);
           continue;
         }
-        w.after?.();
+        this.after(w);
       }
       return;
     }
-    for (const w of batch) w.after?.();
+    for (const w of batch) this.after(w);
+  }
+
+  /** One write's consequence; a failing one (a log subscriber, say) must not keep the others from running. */
+  private after(w: PendingWrite): void {
+    try {
+      w.after?.();
+    } catch (err) {
+      this.d.log.warn('agent hub: a consequence of a store write failed', { error: (err as Error).message });
+    }
   }
 
   private waitFor(stepId: string, signal: AbortSignal | undefined): Promise<StepResult> {

@@ -16,13 +16,12 @@ export function agentPort(hub: Hub, nodeOf: (serverId: string) => string | Promi
       const nodeId = await nodeOf(req.serverId);
       const script = typeof req.config.config === 'string' ? req.config.config : JSON.stringify(req.config.config);
       const kind = SCRIPT_GROUPS.has(req.config.group) ? 'script' : req.config.group.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-      const running = hub.dispatch(nodeId, {
+      // Resolves once the step is stored; the engine polls result() for the outcome.
+      const { result } = await hub.submit(nodeId, {
         id: req.id, kind, timeoutMs: opts.timeoutMs ?? 3_600_000,
         params: { script, inputs: req.inputs, outputs: req.config.outputs, options: req.config.options, name: req.id, action: req.action },
       }, { signal });
-      // The step is stored before dispatch's first await; the engine polls result() for the outcome.
-      running.catch(() => undefined);
-      if (!hub.step(req.id)) await running;
+      result.catch(() => undefined);
     },
     async result(id: string): Promise<DeploymentResult | undefined> {
       const s = hub.step(id);

@@ -43,6 +43,11 @@ export interface AgentHub {
    * with its result, success or not. Steps of one node run one at a time in dispatch order.
    */
   dispatch(nodeId: string, step: StepRequest, opts?: DispatchOptions): Promise<StepResult>;
+  /**
+   * dispatch() in two stages: resolves once the step is stored (committed), with the stored record and
+   * whether this call created it; `result` then settles as dispatch() does.
+   */
+  submit(nodeId: string, step: StepRequest, opts?: DispatchOptions): Promise<{ step: StepRecord; created: boolean; result: Promise<StepResult> }>;
   /** Fan-out: one step per node, at most `concurrency` waiting at once (default: all), results in input order. */
   dispatchMany(items: readonly { nodeId: string; step: StepRequest }[], opts?: DispatchOptions & { concurrency?: number }): Promise<StepResult[]>;
   /** A new one-time enrollment token for the node (the secret is returned once, stored hashed). */

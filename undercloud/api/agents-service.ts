@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server, ServerWritableStream } from '@grpc/grpc-js';
 import { AgentsService, type LogLine, type NodeLogsRequest, type RunStepRequest, type StepInfo } from '../../proto/gen/undercloud/v1/agents.js';
 import { InvalidStepError } from '../agents/errors.js';
+import { NotFoundError } from '../errors.js';
 import type { DaemonContext } from '../daemon/context.js';
 import type { Hub } from '../agents/hub.js';
 import type { AgentsRepo } from '../store/agents.js';
@@ -46,6 +47,10 @@ export function setup(server: Server, ctx: DaemonContext, d: AgentsServiceDeps):
       })),
     })),
     revokeAgent: unary(ctx.log, (req: { nodeId: string; reason: string }) => {
+      // Nothing to revoke is most likely a mistyped node: say so instead of reporting zeros.
+      if (!d.agents.get(req.nodeId) && !d.agents.hasUnusedToken(req.nodeId) && d.steps.openForNode(req.nodeId).length === 0) {
+        throw new NotFoundError('AGENT_NOT_FOUND', `node ${req.nodeId} has no enrolled agent, no enrollment token and no open step`);
+      }
       const r = d.hub.revoke(req.nodeId, req.reason || 'revoked by the operator');
       return { revokedCertificates: r.certificates, revokedTokens: r.tokens };
     }),
@@ -55,16 +60,11 @@ export function setup(server: Server, ctx: DaemonContext, d: AgentsServiceDeps):
         id: req.stepId || randomUUID(), kind: req.kind, params: parseParams(req.paramsJson), timeoutMs: req.timeoutMs || undefined,
         retry: { maxAttempts: req.maxAttempts || undefined, backoffMs: req.backoffMs || undefined },
       };
-      const running = d.hub.dispatch(req.nodeId, step, { signal: ctx.shutdownSignal });
-      if (req.wait) {
-        const r = await running;
-        return stepToProto(d.steps.get(r.stepId)!);
-      }
-      running.catch(() => undefined);
-      // dispatch stores the step before its first await, so it is there now unless it was refused.
-      const stored = d.steps.get(step.id);
-      if (!stored) await running;
-      return stepToProto(stored!);
+      // Resolves once the step is stored; with `wait`, answers once its result is stored too.
+      const { step: stored, result } = await d.hub.submit(req.nodeId, step, { signal: ctx.shutdownSignal });
+      if (req.wait) return stepToProto(d.steps.get((await result).stepId)!);
+      result.catch(() => undefined);
+      return stepToProto(stored);
     }),
     nodeLogs: (call: ServerWritableStream<NodeLogsRequest, LogLine>) => nodeLogs(ctx, d, call),
   });

@@ -6,6 +6,8 @@ import { register as registerEvents } from './commands/events.js';
 import { register as registerImageWrite } from './commands/image-write.js';
 import { register as registerInstall } from './commands/install.js';
 import { register as registerService } from './commands/service.js';
+import { register as registerAgent } from './commands/agent.js';
+import { register as registerLab } from './commands/lab.js';
 
 export function undercloudProgram() {
   const program = createProgram('undercloud', 'The undercloud: install and run the daemon that provisions bare metal and deploys overclouds.');
@@ -15,6 +17,8 @@ export function undercloudProgram() {
   registerStatus(program);
   registerEvents(program);
   registerImageWrite(program);
+  registerAgent(program);
+  registerLab(program);
   return program;
 }
 

@@ -58,6 +58,11 @@ export class AgentsRepo {
     return this.q('UPDATE agent_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(new Date().toISOString(), tokenHash).changes === 1;
   }
 
+  /** Whether the node has an unused enrollment token (expired or not). */
+  hasUnusedToken(nodeId: string): boolean {
+    return this.q('SELECT 1 FROM agent_tokens WHERE node_id = ? AND used_at IS NULL LIMIT 1').get(nodeId) !== undefined;
+  }
+
   deleteUnusedTokens(nodeId: string): number {
     return this.q('DELETE FROM agent_tokens WHERE node_id = ? AND used_at IS NULL').run(nodeId).changes;
   }
@@ -88,8 +93,7 @@ export class AgentsRepo {
   }
 
   setState(nodeId: string, state: AgentState, info: { mode?: string; version?: string; hostname?: string } = {}): void {
-    this.store.sql
-      .prepare(`UPDATE agents SET state = ?, last_seen_at = ?, mode = coalesce(?, mode), version = coalesce(?, version), hostname = coalesce(?, hostname) WHERE node_id = ?`)
+    this.q(`UPDATE agents SET state = ?, last_seen_at = ?, mode = coalesce(?, mode), version = coalesce(?, version), hostname = coalesce(?, hostname) WHERE node_id = ?`)
       .run(state, new Date().toISOString(), info.mode ?? null, info.version ?? null, info.hostname ?? null, nodeId);
   }
 

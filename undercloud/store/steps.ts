@@ -66,17 +66,36 @@ export class StepsRepo {
     return this.store.prepare(sql);
   }
 
-  /** Stores a new pending step; returns the existing one unchanged when the id is already known. */
+  /**
+   * Stores a new pending step; returns the existing one unchanged when the id is already known. One
+   * statement (its own transaction, or part of the caller's): the next seq is taken inside it.
+   */
   create(nodeId: string, spec: StepSpec): { step: StepRecord; created: boolean } {
-    return this.store.tx(() => {
-      const existing = this.get(spec.id);
-      if (existing) return { step: existing, created: false };
-      const seq = ((this.q('SELECT max(seq) AS s FROM agent_steps').get() as { s: number | null }).s ?? 0) + 1;
-      this.q(`INSERT INTO agent_steps (id, seq, node_id, kind, params, timeout_ms, max_attempts, backoff_ms, state, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`)
-        .run(spec.id, seq, nodeId, spec.kind, JSON.stringify(spec.params), spec.timeoutMs, spec.retry.maxAttempts, spec.retry.backoffMs, new Date().toISOString());
-      return { step: this.get(spec.id)!, created: true };
-    });
+    const createdAt = new Date().toISOString();
+    const params = JSON.stringify(spec.params);
+    const r = this.q(`INSERT INTO agent_steps (id, seq, node_id, kind, params, timeout_ms, max_attempts, backoff_ms, state, created_at)
+                          VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM agent_steps), ?, ?, ?, ?, ?, ?, 'pending', ?)
+                          ON CONFLICT(id) DO NOTHING RETURNING seq`)
+      .get(spec.id, nodeId, spec.kind, params, spec.timeoutMs, spec.retry.maxAttempts, spec.retry.backoffMs, createdAt) as { seq: number } | undefined;
+    if (!r) return { step: this.get(spec.id)!, created: false };
+    return {
+      created: true,
+      step: {
+        ...spec, params: JSON.parse(params) as Record<string, unknown>, retry: { ...spec.retry }, nodeId, seq: r.seq, state: 'pending', attempts: 0,
+        changed: false, outputs: {}, errorCode: undefined, errorMessage: undefined, createdAt, sentAt: undefined, finishedAt: undefined,
+      },
+    };
+  }
+
+  /** Runs `fn` in one transaction (the hub batches the writes of one event-loop turn). */
+  transaction<T>(fn: () => T): T {
+    return this.store.tx(fn);
+  }
+
+  /** The node a step belongs to and its state, without reading its parameters. */
+  owner(id: string): { nodeId: string; state: StepState } | undefined {
+    const r = this.q('SELECT node_id, state FROM agent_steps WHERE id = ?').get(id) as { node_id: string; state: StepState } | undefined;
+    return r && { nodeId: r.node_id, state: r.state };
   }
 
   get(id: string): StepRecord | undefined {

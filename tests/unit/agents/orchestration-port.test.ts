@@ -15,6 +15,7 @@ describe('agentPort (orchestration -> hub)', () => {
     expect(await port.result('dep-1', signal)).toBeUndefined();
     const { session } = f.connect(f.hub, 'node-1');
     session.receive({ type: 'result', stepId: 'dep-1', outcome: { success: true, changed: true, attempts: 1, outputs: { deploy_stdout: 'hi\n', deploy_stderr: '', deploy_status_code: 0, x: 'out' } } });
+    await new Promise((r) => setImmediate(r)); // results are committed once per event-loop turn
     expect(await port.result('dep-1', signal)).toEqual({ statusCode: 0, stdout: 'hi\n', stderr: '', outputs: { x: 'out' } });
   });
 
