@@ -23,6 +23,8 @@ import { OVERCLOUD_BIN, ROOT, runCli, startTestDaemon, type TestDaemon } from '.
 import { bootAndWatch, missingTools } from './qemu.js';
 
 const CACHE = path.join(tmpdir(), 'undercloud-dib-test-cache');
+// The bundled definitions minus openstack-packages (see the fixture's comment).
+const DEFINITIONS = path.join(ROOT, 'tests', 'fixtures', 'disk-image-builder', 'overcloud-images.yaml');
 let work: string;
 let out: string;
 let daemon: TestDaemon | undefined;
@@ -91,7 +93,7 @@ beforeAll(async () => {
     '-keyout', path.join(work, 'ca.key'), '-out', path.join(work, 'ca.crt')], { stdio: 'ignore' });
   caPem = readFileSync(path.join(work, 'ca.crt'), 'utf8');
   daemon = await startTestDaemon();
-  const r = await runCli(OVERCLOUD_BIN, ['--format', 'json', 'image', 'build', '--output-dir', out, '--cache-dir', CACHE], daemon.configFile);
+  const r = await runCli(OVERCLOUD_BIN, ['--format', 'json', 'image', 'build', '--config-file', DEFINITIONS, '--output-dir', out, '--cache-dir', CACHE], daemon.configFile);
   if (r.code !== 0) throw new Error(`image build failed (${r.code}):\n${r.stderr.slice(-6000)}`);
   built = JSON.parse(r.stdout) as BuildJson[];
   process.stderr.write(`image build: ${built.map((b) => `${b.name} ${b.seconds.toFixed(0)} s (cache ${b.cache_hit ? 'warm' : 'cold'})`).join(', ')}\n`);
@@ -154,7 +156,7 @@ describe('overcloud image build', () => {
   });
 
   it('fails an offline build with an empty cache and names what is missing', async () => {
-    const r = await runCli(OVERCLOUD_BIN, ['image', 'build', '--offline', '--image', 'overcloud-full', '--output-dir', path.join(work, 'offline'), '--cache-dir', path.join(work, 'empty-cache')], daemon!.configFile);
+    const r = await runCli(OVERCLOUD_BIN, ['image', 'build', '--config-file', DEFINITIONS, '--offline', '--image', 'overcloud-full', '--output-dir', path.join(work, 'offline'), '--cache-dir', path.join(work, 'empty-cache')], daemon!.configFile);
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/offline build impossible, not in the cache: base root filesystem for bookworm/);
     expect(r.stderr).toMatch(/linux-image-cloud-amd64/);

@@ -1,0 +1,106 @@
+/**
+ * The default overcloud templates through the real daemon and the real CLI, with fake servers and fake
+ * agents, exactly as an operator types it: `overcloud deploy --templates templates -r
+ * templates/roles_data.yaml -e templates/environments/lab-minimal.yaml` (dry-run, create, no-op
+ * redeploy, ComputeCount=2), then the full service set as an update, then `overcloud delete`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { Metadata } from '@grpc/grpc-js';
+import { startTestDaemon, runCli, OVERCLOUD_BIN, ROOT, type TestDaemon } from '../../helpers/daemon.js';
+import { OrchestrationClient } from '../../../proto/gen/undercloud/v1/orchestration.js';
+
+const T = path.join(ROOT, 'templates');
+const BASE = ['deploy', '--templates', T, '-r', path.join(T, 'roles_data.yaml')];
+const LAB = ['-e', path.join(T, 'environments', 'lab-minimal.yaml')];
+
+interface Plan { resources: { name: string; type: string; action: string; properties: Record<string, unknown>; unknown: string[] }[] }
+interface Outputs { admin_password: string; overcloudrc: string; KeystoneURL: string; endpoints: Record<string, string>; hostnames: Record<string, string[]>; EnabledServices: Record<string, string[]> }
+
+function oc(d: TestDaemon, args: string[]) {
+  return runCli(OVERCLOUD_BIN, args, d.configFile);
+}
+
+function rpc<Res>(d: TestDaemon, method: 'getOutputs' | 'listStackEvents', req: object): Promise<Res> {
+  const c = d.client(OrchestrationClient);
+  const fn = c[method] as unknown as (r: object, md: Metadata, o: object, cb: (e: Error | null, r: Res) => void) => void;
+  return new Promise((resolve, reject) => fn.call(c, req, new Metadata(), { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r))));
+}
+const outputs = async (d: TestDaemon) => JSON.parse((await rpc<{ outputsJson: string }>(d, 'getOutputs', { name: 'overcloud' })).outputsJson) as Outputs;
+const events = async (d: TestDaemon) => (await rpc<{ events: { kind: string }[] }>(d, 'listStackEvents', { name: 'overcloud', afterId: 0, limit: 100_000 })).events;
+
+describe('templates/ through the daemon and the CLI (fake servers and agents)', () => {
+  let d: TestDaemon;
+  beforeAll(async () => {
+    d = await startTestDaemon({ extraConfig: '[orchestration]\nserver_driver = fake\nagent_driver = fake\npoll_max_ms = 100' });
+  });
+  afterAll(async () => {
+    await d?.stop();
+    d?.cleanup();
+  });
+
+  it('--dry-run --format json prints the lab-minimal plan and creates nothing', async () => {
+    const r = await oc(d, [...BASE, ...LAB, '--dry-run', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as Plan;
+    const res = (n: string) => plan.resources.find((x) => x.name === n)!;
+    expect(res('ControllerServiceChain').properties.resources).toEqual(['OS::TripleO::Services::MySQL', 'OS::TripleO::Services::Keystone']);
+    expect(res('ComputeServiceChain').properties.resources).toEqual(['OS::TripleO::Services::Timesync']);
+    expect(res('StorageServiceChain').properties.resources).toEqual(['OS::TripleO::Services::Memcached']);
+    for (const role of ['Controller', 'Compute', 'Storage']) {
+      expect(res(role).type).toBe('OS::Heat::ResourceGroup');
+      expect(res(role).properties.count).toBe(1);
+    }
+    expect(plan.resources.filter((x) => x.type === 'OS::TripleO::DeployStep').map((x) => x.name)).toEqual([0, 1, 2, 3, 4, 5].map((n) => `DeployStep${n}`));
+    expect(plan.resources.every((x) => x.action === 'create')).toBe(true);
+    expect((await oc(d, ['status'])).code).toBe(5);
+  });
+
+  it('deploys lab-minimal and reports the endpoints and the credentials', async () => {
+    const r = await oc(d, [...BASE, ...LAB]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('CREATE_COMPLETE');
+    const out = await outputs(d);
+    expect(out.endpoints).toEqual({ keystone: out.KeystoneURL });
+    expect(out.KeystoneURL).toMatch(/^http:\/\/[0-9.]+:5000$/);
+    expect(out.admin_password).toMatch(/^[A-Za-z0-9]{25}$/);
+    expect(out.overcloudrc).toContain(`export OS_PASSWORD=${out.admin_password}\n`);
+    expect(out.overcloudrc).toContain(`export OS_AUTH_URL=${out.KeystoneURL}\n`);
+    expect(out.EnabledServices).toEqual({ Controller: ['mysql', 'keystone'], Compute: ['timesync'], Storage: ['memcached'] });
+    const cli = await oc(d, ['stack', 'outputs', '--format', 'json']);
+    expect((JSON.parse(cli.stdout) as Outputs).admin_password).toBe(out.admin_password);
+  });
+
+  it('a no-op redeploy touches no resource and keeps the passwords', async () => {
+    const before = await events(d);
+    const pw = (await outputs(d)).admin_password;
+    const r = await oc(d, [...BASE, ...LAB]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const after = await events(d);
+    expect(after.slice(before.length).filter((e) => e.kind.startsWith('stack.resource.'))).toEqual([]);
+    expect((await outputs(d)).admin_password).toBe(pw);
+  });
+
+  it('-P ComputeCount=2 adds a compute node', async () => {
+    const pw = (await outputs(d)).admin_password;
+    const r = await oc(d, [...BASE, ...LAB, '-P', 'ComputeCount=2']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const out = await outputs(d);
+    expect(out.hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: ['overcloud-novacompute-0', 'overcloud-novacompute-1'], Storage: ['overcloud-storage-0'] });
+    expect(out.admin_password).toBe(pw);
+  });
+
+  it('updates to the full service set, then deletes the overcloud', async () => {
+    const pw = (await outputs(d)).admin_password;
+    const r = await oc(d, [...BASE, '-P', 'ComputeCount=2']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('UPDATE_COMPLETE');
+    const out = await outputs(d);
+    expect(Object.keys(out.endpoints).sort()).toEqual(['cinder', 'glance', 'horizon', 'keystone', 'neutron', 'nova', 'placement']);
+    expect(out.EnabledServices.Storage).toEqual(['timesync', 'cinder_volume', 'swift_storage']);
+    expect(out.admin_password).toBe(pw);
+    const del = await oc(d, ['delete', '--yes']);
+    expect(del.code, del.stderr).toBe(0);
+    expect((await oc(d, ['status'])).code).toBe(5);
+  });
+});

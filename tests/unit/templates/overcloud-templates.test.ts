@@ -1,0 +1,313 @@
+/**
+ * The default overcloud templates (templates/) through the engine's template loader and the in-process
+ * engine with fake servers and fake agents: they load with roles rendering (as `overcloud deploy
+ * --templates templates -r templates/roles_data.yaml [-e environments/lab-minimal.yaml]` does), the plan
+ * has each role's resources, a create converges with the steps in TripleO's order, counts scale, passwords
+ * survive updates, and every step script a node would run is valid bash and passes shellcheck.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadBundle, parseStack } from '../../../undercloud/orchestration/template/index.js';
+import type { Json, TemplateBundle } from '../../../undercloud/orchestration/template/types.js';
+import type { DeploymentRequest } from '../../../undercloud/orchestration/ports.js';
+import { harness, type Harness } from '../../fakes/orchestration/harness.js';
+import { loadElement } from '../../../disk-image-builder/element.js';
+import { DEFAULT_ELEMENTS_DIR, resolveElements } from '../../../disk-image-builder/runner.js';
+import { parseImageDefinitions } from '../../../disk-image-builder/image-definition.js';
+
+const T = path.resolve(import.meta.dirname, '../../../templates');
+const LAB = path.join(T, 'environments', 'lab-minimal.yaml');
+const ROLES = ['Controller', 'Compute', 'Storage'] as const;
+const TIMEOUT = 120_000;
+
+interface RoleData { name: string; CountDefault: number; HostnameFormatDefault: string; ServicesDefault: string[]; tags: string[] }
+const rolesData = parseYaml(readFileSync(path.join(T, 'roles_data.yaml'), 'utf8')) as RoleData[];
+const registry = (parseYaml(readFileSync(path.join(T, 'overcloud-resource-registry.yaml'), 'utf8')) as { resource_registry: Record<string, string> }).resource_registry;
+const labDefaults = (parseYaml(readFileSync(LAB, 'utf8')) as { parameter_defaults: Record<string, Json> }).parameter_defaults;
+
+function bundle(envs: string[] = []): Promise<TemplateBundle> {
+  return loadBundle(T, { rolesData: path.join(T, 'roles_data.yaml'), environments: envs });
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? walk(p) : [path.relative(T, p)];
+  });
+}
+
+/** One dispatched step script: role and step read from its header. */
+interface StepRun { role: string; step: number; server: string; action: string; script: string; inputs: Record<string, Json> }
+function runs(reqs: DeploymentRequest[]): StepRun[] {
+  return reqs.map((r) => {
+    const script = String(r.config.config);
+    const m = /^# overcloud: role (\w+), deploy step (\d)/m.exec(script);
+    if (!m) throw new Error(`not a deploy step script: ${script.slice(0, 200)}`);
+    return { role: m[1]!, step: Number(m[2]), server: r.serverId, action: r.action, script, inputs: r.inputs };
+  });
+}
+const scriptOf = (rs: StepRun[], role: string, step: number) => rs.find((r) => r.role === role && r.step === step)!.script;
+/** The services a step script runs: the first `log "<service>: ..."` of each fragment. */
+const logged = (script: string) =>
+  script
+    .split('# shellcheck shell=bash\n')
+    .map((f) => /^\s*log "([a-z-]+)[:"]/m.exec(f)?.[1])
+    .filter((x): x is string => x !== undefined);
+
+let h: Harness | undefined;
+afterEach(() => {
+  h?.close();
+  h = undefined;
+});
+
+describe('templates/: files', () => {
+  it('roles_data.yaml has Controller, Compute and Storage with counts, hostname formats, services and tags', () => {
+    expect(rolesData.map((r) => r.name)).toEqual([...ROLES]);
+    expect(rolesData.map((r) => r.CountDefault)).toEqual([1, 1, 1]);
+    expect(rolesData.map((r) => r.HostnameFormatDefault)).toEqual(['%stackname%-controller-%index%', '%stackname%-novacompute-%index%', '%stackname%-storage-%index%']);
+    expect(rolesData[0]!.tags).toEqual(['primary', 'controller']);
+    for (const r of rolesData) expect(r.ServicesDefault.length).toBeGreaterThan(0);
+  });
+
+  it('the registry maps every service the roles and lab-minimal name, to a file that exists', () => {
+    const named = new Set([...rolesData.flatMap((r) => r.ServicesDefault), ...ROLES.flatMap((r) => (labDefaults[`${r}Services`] as string[]) ?? [])]);
+    for (const s of named) {
+      expect(registry[s], s).toBeDefined();
+      expect(statSync(path.join(T, registry[s]!)).isFile(), registry[s]).toBe(true);
+    }
+  });
+
+  it('the loader reads every template and script of the tree (nothing on disk is left unused)', async () => {
+    const b = await bundle([LAB]);
+    const onDisk = walk(T).filter((f) => /\.(ya?ml|sh)$/.test(f) && !f.startsWith('environments/'));
+    const unused = onDisk.filter((f) => b.files[f] === undefined);
+    expect(unused).toEqual([]);
+  });
+
+  it('every script fragment parses (bash -n)', () => {
+    for (const f of walk(T).filter((x) => x.endsWith('.sh'))) {
+      execFileSync('bash', ['-n', path.join(T, f)]);
+      expect(readFileSync(path.join(T, f), 'utf8').startsWith('# shellcheck shell=bash\n'), f).toBe(true);
+    }
+  });
+});
+
+describe('the golden image element openstack-packages', () => {
+  it('resolves with overcloud-base and preinstalls every package a service of the templates needs', () => {
+    const [def] = parseImageDefinitions('- imagename: overcloud-full\n  elements: [overcloud-base, openstack-packages]\n');
+    const { elements } = resolveElements(def!, [DEFAULT_ELEMENTS_DIR]);
+    expect(elements.map((e) => e.name)).toEqual(expect.arrayContaining(['debian', 'overcloud-base', 'openstack-packages']));
+    const el = loadElement(path.join(DEFAULT_ELEMENTS_DIR, 'openstack-packages'));
+    expect(el.deps).toEqual(['overcloud-base']);
+    expect(el.phases['finalise.d']?.map((x) => x.name)).toEqual(['60-openstack-services-off']);
+    const listed = new Set(el.packages.map((x) => x.name));
+    const needed = new Set(['crudini', 'curl']);
+    for (const f of walk(T).filter((x) => x.startsWith('deployment/') && x.endsWith('.yaml'))) {
+      const doc = parseYaml(readFileSync(path.join(T, f), 'utf8')) as { outputs: { role_data: { value: { packages?: string[] } } } };
+      for (const p of doc.outputs.role_data.value.packages ?? []) needed.add(p);
+    }
+    expect([...needed].filter((p) => !listed.has(p))).toEqual([]);
+  });
+});
+
+describe('templates/: validation and plan', () => {
+  it('the full overcloud and lab-minimal validate with roles rendered', async () => {
+    for (const envs of [[], [LAB]]) {
+      const parsed = parseStack(await bundle(envs));
+      for (const r of ROLES) {
+        expect(parsed.definition.resources[r]!.type).toBe('OS::Heat::ResourceGroup');
+        expect(parsed.parameterValues[`${r}Count`]).toBe(1);
+      }
+    }
+  });
+
+  it('plans one ResourceGroup, ServiceChain and RoleConfig per role, and deploy steps 0-5 in a chain', async () => {
+    h = harness();
+    const plan = h.engine.preview({ name: 'overcloud', bundle: await bundle() });
+    const byName = new Map(plan.resources.map((r) => [r.name, r]));
+    for (const r of ROLES) {
+      expect(byName.get(r)?.type).toBe('OS::Heat::ResourceGroup');
+      expect(byName.get(r)?.properties.count).toBe(1);
+      expect(byName.get(`${r}ServiceChain`)?.properties.resources).toEqual(rolesData.find((x) => x.name === r)!.ServicesDefault);
+      expect(byName.get(`${r}Config`)?.type).toBe('OS::TripleO::RoleConfig');
+    }
+    for (let n = 0; n <= 5; n++) {
+      const step = byName.get(`DeployStep${n}`)!;
+      expect(step.type).toBe('OS::TripleO::DeployStep');
+      expect(step.properties.Step).toBe(n);
+      if (n > 0) expect(step.requires).toContain(`DeployStep${n - 1}`);
+    }
+    expect(plan.resources.every((r) => r.action === 'create')).toBe(true);
+    expect(plan.unknownOutputs).toEqual(expect.arrayContaining(['KeystoneURL', 'admin_password', 'overcloudrc', 'endpoints']));
+  });
+
+  it('lab-minimal plans MariaDB and Keystone on the Controller and one light service on Compute and Storage', async () => {
+    h = harness();
+    const plan = h.engine.preview({ name: 'overcloud', bundle: await bundle([LAB]) });
+    const chain = (r: string) => plan.resources.find((x) => x.name === `${r}ServiceChain`)!.properties.resources;
+    expect(chain('Controller')).toEqual(['OS::TripleO::Services::MySQL', 'OS::TripleO::Services::Keystone']);
+    expect(chain('Compute')).toEqual(['OS::TripleO::Services::Timesync']);
+    expect(chain('Storage')).toEqual(['OS::TripleO::Services::Memcached']);
+  });
+});
+
+describe('templates/: create, update, scale with fake servers and agents', () => {
+  it('the full overcloud converges: servers by profile, steps 0-5 in order on every role, outputs', async () => {
+    h = harness();
+    const s = await h.deploy('overcloud', await bundle());
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+
+    const profiles = [...h.servers.servers.values()].map((x) => `${x.req.hostname}:${x.req.profile}`).sort();
+    expect(profiles).toEqual(['overcloud-controller-0:control', 'overcloud-novacompute-0:compute', 'overcloud-storage-0:storage']);
+
+    const rs = runs(h.agent.dispatched);
+    expect(rs).toHaveLength(3 * 6);
+    // Step N is dispatched on any node only after step N-1 was dispatched (and finished) on every node.
+    expect(rs.map((r) => r.step)).toEqual([...rs.map((r) => r.step)].sort((a, b) => a - b));
+    for (const r of ROLES) expect(rs.filter((x) => x.role === r).map((x) => x.step)).toEqual([0, 1, 2, 3, 4, 5]);
+
+    // TripleO's order: 1 database/messaging, 2 keystone, 3 APIs, 4 computes/agents/storage, 5 finalize.
+    expect(logged(scriptOf(rs, 'Controller', 1))).toEqual(['timesync', 'mysql', 'rabbitmq', 'memcached']);
+    expect(logged(scriptOf(rs, 'Controller', 2))).toEqual(['keystone']);
+    expect(logged(scriptOf(rs, 'Controller', 3))).toEqual(['glance-api', 'placement-api', 'nova-api', 'neutron-server', 'cinder-api', 'horizon']);
+    expect(logged(scriptOf(rs, 'Controller', 4))).toEqual(['nova-conductor', 'nova-scheduler', 'cinder-scheduler']);
+    expect(logged(scriptOf(rs, 'Controller', 5))).toEqual(['keystone']);
+    expect(logged(scriptOf(rs, 'Compute', 1))).toEqual(['timesync']);
+    expect(logged(scriptOf(rs, 'Compute', 4))).toEqual(['nova-compute', 'neutron-linuxbridge-agent']);
+    expect(logged(scriptOf(rs, 'Compute', 5))).toEqual(['nova-compute']);
+    expect(logged(scriptOf(rs, 'Storage', 1))).toEqual(['timesync', 'cinder-volume']);
+    expect(logged(scriptOf(rs, 'Storage', 4))).toEqual(['cinder-volume', 'swift-storage']);
+    // A shared fragment (nova_config) appears once per step script even with three nova services.
+    expect(scriptOf(rs, 'Controller', 4).match(/^nova_config\(\) \{/gm)).toHaveLength(1);
+    // Step 0 makes sure the packages of the role's services are there.
+    expect(scriptOf(rs, 'Compute', 0)).toMatch(/^ensure_packages crudini curl chrony nova-compute .*neutron-linuxbridge-agent/m);
+
+    const out = s!.outputs!;
+    const ctl = (out.ctlplane_addresses as Record<string, string[]>).Controller![0]!;
+    expect(out.KeystoneURL).toBe(`http://${ctl}:5000`);
+    expect(Object.keys(out.endpoints as object).sort()).toEqual(['cinder', 'glance', 'horizon', 'keystone', 'neutron', 'nova', 'placement']);
+    expect(String(out.admin_password)).toMatch(/^[A-Za-z0-9]{25}$/);
+    expect(out.overcloudrc).toContain(`export OS_PASSWORD=${String(out.admin_password)}\n`);
+    expect(out.overcloudrc).toContain(`export OS_AUTH_URL=http://${ctl}:5000\n`);
+    expect(out.hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: ['overcloud-novacompute-0'], Storage: ['overcloud-storage-0'] });
+
+    // Every step gets the admin password the outputs report, and every fernet key decodes to 32 bytes.
+    for (const r of rs) {
+      if (r.step === 0) expect(String(r.inputs.HOSTS_ENTRIES).split('\n')).toHaveLength(3);
+      expect(r.inputs.ADMIN_PASSWORD).toBe(out.admin_password);
+      for (const k of ['KEYSTONE_FERNET_KEY0', 'KEYSTONE_FERNET_KEY1', 'KEYSTONE_CREDENTIAL_KEY0', 'KEYSTONE_CREDENTIAL_KEY1']) {
+        const key = String(r.inputs[k]);
+        expect(key).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+        expect(Buffer.from(key, 'base64url').toString('base64url')).toBe(key.slice(0, 43));
+      }
+    }
+  }, TIMEOUT);
+
+  it('every environment variable a step script reads is one of its inputs', async () => {
+    h = harness();
+    await h.deploy('overcloud', await bundle());
+    for (const r of runs(h.agent.dispatched)) {
+      const assigned = new Set([...r.script.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
+      // Bash's own, the library's, and KS_USER_PASSWORD (set for each ks_register call).
+      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
+      const read = new Set([...r.script.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!));
+      const missing = [...read].filter((v) => !known.has(v));
+      expect(missing, `${r.role} step ${r.step}`).toEqual([]);
+      for (const [k, v] of Object.entries(r.inputs)) expect(['string', 'number'], k).toContain(typeof v);
+    }
+  }, TIMEOUT);
+
+  it('a no-op update runs nothing and keeps the passwords; ComputeCount=2 adds one node and runs its steps only', async () => {
+    h = harness();
+    const first = await h.deploy('overcloud', await bundle());
+    const password = first!.outputs!.admin_password;
+    let n = h.agent.dispatched.length;
+
+    const same = await h.deploy('overcloud', await bundle());
+    expect(`${same!.action}_${same!.status}`, same!.statusReason).toBe('UPDATE_COMPLETE');
+    expect(h.agent.dispatched.length - n).toBe(0);
+    expect(same!.outputs!.admin_password).toBe(password);
+
+    n = h.agent.dispatched.length;
+    const scaled = await h.deploy('overcloud', await bundle(), { ComputeCount: 2 });
+    expect(`${scaled!.action}_${scaled!.status}`, scaled!.statusReason).toBe('UPDATE_COMPLETE');
+    expect(h.servers.count).toBe(4);
+    expect((scaled!.outputs!.hostnames as Record<string, string[]>).Compute).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1']);
+    expect(scaled!.outputs!.admin_password).toBe(password);
+    const added = [...h.servers.servers.values()].find((x) => x.req.hostname === 'overcloud-novacompute-1')!.id;
+    const rs = runs(h.agent.dispatched.slice(n));
+    // Step 0 (/etc/hosts) runs again everywhere; steps 1-5 only on the new compute.
+    expect(rs.filter((r) => r.step === 0).map((r) => r.server).sort()).toHaveLength(4);
+    expect(rs.filter((r) => r.step > 0).map((r) => `${r.step}:${r.server === added ? 'new' : r.server}:${r.action}`)).toEqual(
+      [1, 2, 3, 4, 5].map((s) => `${s}:new:CREATE`),
+    );
+  }, TIMEOUT);
+
+  it('lab-minimal converges with MariaDB and Keystone on the Controller, chrony on Compute, memcached on Storage', async () => {
+    h = harness();
+    const s = await h.deploy('overcloud', await bundle([LAB]));
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    const rs = runs(h.agent.dispatched);
+    expect(rs).toHaveLength(3 * 6);
+    const services = (role: string) => rs.filter((r) => r.role === role).flatMap((r) => logged(r.script));
+    expect(services('Controller')).toEqual(['mysql', 'keystone', 'keystone']);
+    expect(rs.filter((r) => r.role === 'Controller').map((r) => logged(r.script))).toEqual([[], ['mysql'], ['keystone'], [], [], ['keystone']]);
+    expect(services('Compute')).toEqual(['timesync']);
+    expect(services('Storage')).toEqual(['memcached']);
+    expect(scriptOf(rs, 'Controller', 5)).toContain('openstack token issue');
+    expect(rs[0]!.inputs.ENABLED_SERVICES).toBe('mysql,keystone,timesync,memcached');
+    // Keystone's cache is off: memcached does not run on the Controllers.
+    expect(rs[0]!.inputs.MEMCACHED_SERVERS).toBe('');
+    expect(s!.outputs!.endpoints).toEqual({ keystone: s!.outputs!.KeystoneURL });
+    expect(s!.outputs!.EnabledServices).toEqual({ Controller: ['mysql', 'keystone'], Compute: ['timesync'], Storage: ['memcached'] });
+  }, TIMEOUT);
+
+  it('an operator-set AdminPassword and CloudName are used', async () => {
+    h = harness();
+    const b = await bundle();
+    b.files['environments/test-overrides.yaml'] = 'parameter_defaults:\n  AdminPassword: s3cret\n  CloudName: overcloud.example.com\n  StorageCount: 0\n';
+    b.environments.push('environments/test-overrides.yaml');
+    const s = await h.deploy('overcloud', b);
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    expect(s!.outputs!.admin_password).toBe('s3cret');
+    expect(s!.outputs!.KeystoneURL).toBe('http://overcloud.example.com:5000');
+    expect(h.servers.count).toBe(2);
+    expect(runs(h.agent.dispatched).filter((r) => r.role === 'Storage')).toEqual([]);
+  }, TIMEOUT);
+
+  it('every assembled step script is valid bash and passes shellcheck', async () => {
+    h = harness();
+    await h.deploy('overcloud', await bundle());
+    const dir = mkdtempSync(path.join(tmpdir(), 'oc-steps-'));
+    try {
+      const files = runs(h.agent.dispatched).map((r) => {
+        const f = path.join(dir, `${r.role}-step${r.step}.sh`);
+        writeFileSync(f, r.script);
+        return f;
+      });
+      expect(new Set(files).size).toBe(18);
+      for (const f of files) execFileSync('bash', ['-n', f]);
+      try {
+        execFileSync('shellcheck', ['--version'], { stdio: 'ignore' });
+      } catch {
+        throw new Error('shellcheck is missing: apt-get install shellcheck');
+      }
+      {
+        const r = (() => {
+          try {
+            return execFileSync('shellcheck', ['-f', 'gcc', ...files], { encoding: 'utf8' });
+          } catch (err) {
+            return String((err as { stdout?: string }).stdout ?? err);
+          }
+        })();
+        expect(r).toBe('');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, TIMEOUT);
+});
