@@ -3,9 +3,9 @@
  * labelled `config-2` at the very end of the disk holding a vfat filesystem with the given files
  * (openstack/latest/meta_data.json, network_data.json). It goes at the end so the root partition, which
  * grows on first boot, has the space between them. The filesystem image is built reproducibly (fixed volume
- * id, timestamps) in the agent's state dir and copied in with plain writes, so it works on a disk image file
- * as well as on a block device and needs no partition device node; writing the same files again finds the
- * same bytes and changes nothing. Needs sfdisk (fdisk), mkfs.vfat (dosfstools) and mcopy/mmd (mtools).
+ * id) in the agent's state dir and copied in with plain writes, so it works on a disk image file as well as
+ * on a block device and needs no partition device node; writing the same files again finds them there (read
+ * back with mtools) and changes nothing. Needs sfdisk (fdisk), mkfs.vfat (dosfstools) and mcopy/mmd (mtools).
  */
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, utimesSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -86,20 +86,19 @@ async function buildImage(ctx: ExecContext, dir: string, label: string, sizeMiB:
   return img;
 }
 
-function sameBytes(fd: number, offset: number, img: string): boolean {
-  const src = openSync(img, 'r');
-  try {
-    const a = Buffer.alloc(1024 * 1024);
-    const b = Buffer.alloc(1024 * 1024);
-    for (let pos = 0; ; pos += a.length) {
-      const n = readSync(src, a, 0, a.length, pos);
-      if (n === 0) return true;
-      const m = readSync(fd, b, 0, n, offset + pos);
-      if (m !== n || !a.subarray(0, n).equals(b.subarray(0, n))) return false;
-    }
-  } finally {
-    closeSync(src);
+/**
+ * Whether the filesystem already at `offset` has this label and exactly these file contents. Compared by
+ * content, not bytes: directory timestamps differ between two builds of the same files.
+ */
+async function holdsFiles(ctx: ExecContext, device: string, offset: number, label: string, content: [string, string][]): Promise<boolean> {
+  const image = `${device}@@${offset}`;
+  const r = await runCommand('mlabel', ['-i', image, '-s', '::'], { signal: ctx.signal }).catch(() => undefined);
+  if (!r || r.code !== 0 || !r.stdout.includes(label)) return false;
+  for (const [rel, c] of content) {
+    const t = await runCommand('mtype', ['-i', image, `::${rel}`], { signal: ctx.signal, keepBytes: c.length + 1024 }).catch(() => undefined);
+    if (!t || t.code !== 0 || t.stdout !== c) return false;
   }
+  return true;
 }
 
 function copyInto(fd: number, offset: number, img: string): void {
@@ -161,7 +160,7 @@ export const configDriveExecutor: StepExecutor = {
           changed = true;
         }
         const offset = start * SECTOR;
-        if (!changed && sameBytes(fd, offset, img)) {
+        if (!changed && (await holdsFiles(ctx, device, offset, label, content))) {
           ctx.log('agent', `${device}: config drive already up to date at sector ${start}\n`);
         } else {
           copyInto(fd, offset, img);
