@@ -1,9 +1,12 @@
 /**
  * NBD writer benchmark: a 2 GiB raw image with ~25% data in scattered extents, and the same image as
  * qcow2, written to an nbdkit memory target and an nbdkit file target by our writer, nbdcopy and
- * `qemu-img convert -n`, each on a freshly started target. Prints MB/s of the logical size and of the
- * data sent, and our ratio to nbdcopy (goal >= 1.0) and to the faster peer (goal within 10%). Every tool
- * ends with a FLUSH (nbdcopy --flush), as a deploy must.
+ * `qemu-img convert -n`, each on a freshly started target, the three tools interleaved run by run so they
+ * share the machine's load. Prints MB/s of the logical size and of the data sent, and our ratio to nbdcopy
+ * (goal >= 1.0) and to the faster peer (goal within 10%), with the load average (the machine is shared).
+ * Every tool ends with a FLUSH (nbdcopy --flush), as a deploy must. Then the digest and verification costs,
+ * and the peak RSS of a separate process writing a 20 GiB image (goal ~64 MiB).
+ * NBD_BENCH_SIZE_MIB, NBD_BENCH_RUNS and NBD_BENCH_RSS_SIZE_MIB (0 skips it) shrink or repeat it.
  */
 import { execFile } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -11,7 +14,7 @@ import { mkdtempSync, openSync, closeSync, rmSync, writeSync, ftruncateSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { imageDigest } from '../../undercloud/nbd/verify.js';
+import { imageFileDigests } from '../../undercloud/nbd/verify.js';
 import { writeImage } from '../../undercloud/nbd/writer.js';
 import type { Benchmark, BenchResult } from '../types.js';
 import { startNbdkit, type RunningServer } from './servers.js';
@@ -19,7 +22,9 @@ import { startNbdkit, type RunningServer } from './servers.js';
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.NBD_BENCH_SIZE_MIB ?? 2048) * MiB;
-const RUNS = Number(process.env.NBD_BENCH_RUNS ?? 2);
+const RUNS = Number(process.env.NBD_BENCH_RUNS ?? 3);
+/** The image a separate process writes to measure the writer's memory (0 skips it). */
+const RSS_SIZE = Number(process.env.NBD_BENCH_RSS_SIZE_MIB ?? 20480) * MiB;
 
 /** A sparse raw image: extents of 64 KiB..8 MiB at pseudo-random places until ~25% is data. */
 export function makeSparseImage(file: string, size: number, fraction = 0.25, seed = 42): number {
@@ -51,23 +56,23 @@ export function makeSparseImage(file: string, size: number, fraction = 0.25, see
 
 type Tool = 'undercloud' | 'nbdcopy' | 'qemu-img';
 
-async function target(dir: string, kind: 'memory' | 'file', i: number): Promise<RunningServer> {
-  if (kind === 'memory') return startNbdkit(dir, `mem${i}`, ['memory', `${SIZE}`]);
+async function target(dir: string, kind: 'memory' | 'file', i: number, size = SIZE): Promise<RunningServer> {
+  if (kind === 'memory') return startNbdkit(dir, `mem${i}`, ['memory', `${size}`]);
   const f = path.join(dir, `target${i}.img`);
   rmSync(f, { force: true });
   closeSync(openSync(f, 'w'));
-  await run('truncate', ['-s', `${SIZE}`, f]);
+  await run('truncate', ['-s', `${size}`, f]);
   return startNbdkit(dir, `file${i}`, ['file', `file=${f}`]);
 }
 
-async function once(tool: Tool, src: string, fmt: 'raw' | 'qcow2', t: RunningServer, digest: string): Promise<{ secs: number; sent?: number }> {
+async function once(tool: Tool, src: string, fmt: 'raw' | 'qcow2', t: RunningServer, digest: string): Promise<{ secs: number; reader?: string }> {
   const start = process.hrtime.bigint();
-  let sent: number | undefined;
+  let reader: string | undefined;
   if (tool === 'undercloud') {
     // The deploy path: the image store knows the image's digest, so the write does not hash; the read-back
     // verification (reported below, apart) is what checks it. Peers neither hash nor verify.
     const r = await writeImage({ source: src, sourceFormat: fmt, target: t.uri, verify: false, expectedDigest: digest });
-    sent = r.dataBytes;
+    reader = r.sourceReader;
   } else if (tool === 'nbdcopy') {
     // --flush: our writer always ends with FLUSH (the image must be durable before the node reboots), and
     // qemu-img flushes on close; without it nbdcopy would skip the fsync the file target does on FLUSH.
@@ -76,7 +81,33 @@ async function once(tool: Tool, src: string, fmt: 'raw' | 'qcow2', t: RunningSer
   } else {
     await run('qemu-img', ['convert', '-n', '-f', fmt, src, '-O', 'raw', t.uri]);
   }
-  return { secs: Number(process.hrtime.bigint() - start) / 1e9, ...(sent !== undefined ? { sent } : {}) };
+  return { secs: Number(process.hrtime.bigint() - start) / 1e9, ...(reader ? { reader } : {}) };
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+/**
+ * Peak RSS of a fresh Node process that does nothing but import the writer and write `src` to `uri`
+ * (the deploy path: known digest, read-back verification), as /proc reports it.
+ */
+async function childRss(src: string, uri: string, opts: Record<string, unknown>): Promise<{ maxRssMiB: number; anonMiB: number; fileMiB: number; idleMiB: number; secs: number }> {
+  const writer = new URL('../../undercloud/nbd/writer.js', import.meta.url).href;
+  const code = `
+    import { readFileSync } from 'node:fs';
+    const status = () => Object.fromEntries(readFileSync('/proc/self/status', 'utf8').split('\\n').filter((l) => /^Rss(Anon|File)/.test(l)).map((l) => [l.split(':')[0], parseInt(l.split(':')[1], 10) / 1024]));
+    const { writeImage } = await import(${JSON.stringify(writer)});
+    const idle = process.memoryUsage().rss / 1048576;
+    let anon = 0, file = 0;
+    const sample = () => { const s = status(); if (s.RssAnon + s.RssFile > anon + file) { anon = s.RssAnon; file = s.RssFile; } };
+    const iv = setInterval(sample, 10);
+    const t0 = Date.now();
+    await writeImage({ source: process.argv[1], target: process.argv[2], ...JSON.parse(process.argv[3]) });
+    clearInterval(iv);
+    sample();
+    console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, anonMiB: anon, fileMiB: file, idleMiB: idle, secs: (Date.now() - t0) / 1000 }));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code, src, uri, JSON.stringify(opts)], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { maxRssMiB: number; anonMiB: number; fileMiB: number; idleMiB: number; secs: number };
 }
 
 export const bench: Benchmark = {
@@ -87,40 +118,50 @@ export const bench: Benchmark = {
     let goalsMet = true;
     const notes: string[] = [];
     try {
+      lines.push(`machine: ${os.availableParallelism()} cores, load average ${load()} at the start`);
       const raw = path.join(dir, 'image.raw');
       const qcow2 = path.join(dir, 'image.qcow2');
       const data = makeSparseImage(raw, SIZE);
       await run('qemu-img', ['convert', '-O', 'qcow2', raw, qcow2]);
+      // What the image store does once per image at upload: one read of the raw file for its sha256 and tree digest.
       const d0 = Date.now();
-      const digest = await imageDigest(raw);
+      const digests = await imageFileDigests(raw);
       const digestSecs = (Date.now() - d0) / 1000;
-      lines.push(`image: ${SIZE / MiB} MiB logical, ${(data / MiB).toFixed(0)} MiB data (${((100 * data) / SIZE).toFixed(1)}%), best of ${RUNS} runs, fresh target each run`);
-      lines.push('source  target  tool        seconds  MB/s(logical)  MB/s(data)  vs nbdcopy');
+      const digest = digests.treeDigest;
+      lines.push(`image: ${SIZE / MiB} MiB logical, ${(data / MiB).toFixed(0)} MiB data (${((100 * data) / SIZE).toFixed(1)}%); best (and median) of ${RUNS} runs, tools interleaved, fresh target each run`);
+      lines.push('source  target  tool        best s  median s  MB/s(logical)  MB/s(data)  vs nbdcopy  load');
       let n = 0;
       for (const [src, fmt] of [[raw, 'raw'], [qcow2, 'qcow2']] as const) {
         for (const kind of ['memory', 'file'] as const) {
-          const best: Partial<Record<Tool, number>> = {};
+          const times: Record<Tool, number[]> = { undercloud: [], nbdcopy: [], 'qemu-img': [] };
+          let reader = '';
           for (let r = 0; r < RUNS; r++) {
-            for (const tool of ['nbdcopy', 'qemu-img', 'undercloud'] as Tool[]) {
+            // The order rotates run by run: whatever the previous run left to the kernel (a deleted target's
+            // pages, writeback) falls on each tool in turn.
+            const order: Tool[] = ['nbdcopy', 'qemu-img', 'undercloud'];
+            for (const tool of [...order.slice(r % 3), ...order.slice(0, r % 3)]) {
               const t = await target(dir, kind, n++);
               try {
-                const { secs } = await once(tool, src, fmt, t, digest);
-                best[tool] = Math.min(best[tool] ?? Infinity, secs);
+                const o = await once(tool, src, fmt, t, digest);
+                times[tool].push(o.secs);
+                if (o.reader) reader = o.reader;
               } finally {
                 await t.stop();
+                rmSync(path.join(dir, `target${n - 1}.img`), { force: true });
               }
             }
           }
+          const best = (tool: Tool) => Math.min(...times[tool]);
+          const l = load();
           for (const tool of ['undercloud', 'nbdcopy', 'qemu-img'] as Tool[]) {
-            const s = best[tool]!;
-            const ratio = best.nbdcopy! / s;
-            lines.push(`${fmt.padEnd(7)} ${kind.padEnd(7)} ${tool.padEnd(11)} ${s.toFixed(3).padStart(7)}  ${(SIZE / 1e6 / s).toFixed(0).padStart(13)}  ${(data / 1e6 / s).toFixed(0).padStart(10)}  ${ratio.toFixed(2)}`);
+            const s = best(tool);
+            lines.push(`${fmt.padEnd(7)} ${kind.padEnd(7)} ${tool.padEnd(11)} ${s.toFixed(3).padStart(6)}  ${median(times[tool]).toFixed(3).padStart(8)}  ${(SIZE / 1e6 / s).toFixed(0).padStart(13)}  ${(data / 1e6 / s).toFixed(0).padStart(10)}  ${(best('nbdcopy') / s).toFixed(2).padStart(10)}  ${tool === 'undercloud' ? `${l}${reader ? ` (source read: ${reader})` : ''}` : ''}`);
           }
-          const ours = best.undercloud!;
-          const fastestPeer = Math.min(best.nbdcopy!, best['qemu-img']!);
-          if (best.nbdcopy! / ours < 1.0) {
+          const ours = best('undercloud');
+          const fastestPeer = Math.min(best('nbdcopy'), best('qemu-img'));
+          if (best('nbdcopy') / ours < 1.0) {
             goalsMet = false;
-            notes.push(`${fmt}->${kind}: ratio vs nbdcopy ${(best.nbdcopy! / ours).toFixed(2)} < 1.0`);
+            notes.push(`${fmt}->${kind}: ratio vs nbdcopy ${(best('nbdcopy') / ours).toFixed(2)} < 1.0`);
           }
           if (ours > fastestPeer * 1.1) {
             goalsMet = false;
@@ -128,17 +169,43 @@ export const bench: Benchmark = {
           }
         }
       }
-      // Costs reported apart: the image digest (once per image, in the image store), and a write that hashes
-      // inline (no known digest) followed by the read-back verification that a deploy always does.
-      lines.push(`image digest (sha256-tree-1m) of the raw image: ${digestSecs.toFixed(3)} s, once per image`);
-      const t = await target(dir, 'memory', n++);
-      try {
-        const r = await writeImage({ source: raw, target: t.uri, verify: true });
-        lines.push(`undercloud raw->memory hashing inline + read-back verify: write ${r.writeSeconds.toFixed(3)} s + verify ${r.verifySeconds.toFixed(3)} s, digest matches: ${r.digest === digest}`);
-      } finally {
-        await t.stop();
-      }
+      // Costs reported apart: the image digests (once per image, in the image store), the deploy path (known
+      // digest, then read-back verification), a write that hashes the tree inline, and the plain sha256.
+      lines.push(`image store digests of the raw image (file sha256 = disk sha256, and sha256-tree-1m, one read): ${digestSecs.toFixed(3)} s, once per image`);
+      const phases = async (name: string, opts: Partial<Parameters<typeof writeImage>[0]>, check: (r: Awaited<ReturnType<typeof writeImage>>) => boolean) => {
+        const t = await target(dir, 'memory', n++);
+        try {
+          const r = await writeImage({ source: raw, target: t.uri, ...opts });
+          lines.push(`undercloud raw->memory ${name}: write ${r.writeSeconds.toFixed(3)} s${r.verified ? ` + verify ${r.verifySeconds.toFixed(3)} s` : ''}, ${check(r) ? 'digests match' : 'DIGEST MISMATCH'}`);
+        } finally {
+          await t.stop();
+        }
+      };
+      await phases('deploy path (known tree digest, read-back verify)', { expectedDigest: digest }, (r) => r.verified);
+      await phases('tree digest hashed inline + read-back verify', {}, (r) => r.digest === digest);
+      await phases('plain sha256 of the content checked while writing (expectedSha256), no verify', { expectedDigest: digest, expectedSha256: digests.sha256, verify: false }, (r) => r.sha256 === digests.sha256);
       lines.push(`peak RSS of the benchmark process (writer in-process, ${SIZE / MiB} MiB images): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+      rmSync(qcow2, { force: true });
+      rmSync(raw, { force: true });
+      // Memory: a fresh process that only writes (and verifies) a big image, as `undercloud image write` does.
+      if (RSS_SIZE > 0) {
+        const big = path.join(dir, 'big.raw');
+        const bigData = makeSparseImage(big, RSS_SIZE);
+        const bigDigest = (await imageFileDigests(big)).treeDigest;
+        const t = await target(dir, 'memory', n++, RSS_SIZE);
+        try {
+          const m = await childRss(big, t.uri, { expectedDigest: bigDigest });
+          lines.push(`RSS of a process writing + verifying a ${RSS_SIZE / MiB} MiB image (${(bigData / MiB).toFixed(0)} MiB data; deploy path): peak ${m.maxRssMiB.toFixed(0)} MiB (anon ${m.anonMiB.toFixed(0)} + Node's mapped binary ${m.fileMiB.toFixed(0)}), ${m.idleMiB.toFixed(0)} MiB after importing the writer, ${m.secs.toFixed(1)} s`);
+          if (m.maxRssMiB > 64 * 1.1) {
+            goalsMet = false;
+            notes.push(`RSS ${m.maxRssMiB.toFixed(0)} MiB > ~64 MiB`);
+          }
+        } finally {
+          await t.stop();
+          rmSync(big, { force: true });
+        }
+      }
+      lines.push(`load average at the end: ${load()}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { ByteReader } from './byte-reader.js';
 import { BASE_ALLOCATION } from './constants.js';
 import { NbdDisconnectedError, NbdTimeoutError, NbdTlsError } from './errors.js';
 import { listExports, negotiate, type TlsCredentials } from './handshake.js';
@@ -59,9 +60,23 @@ export function tlsFor(addr: NbdAddress, given?: TlsCredentials): TlsCredentials
   return creds;
 }
 
-export function openSocket(addr: NbdAddress, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
+/** Size of the one receive buffer a plain socket reads into (see ByteReader.pushBorrowed). */
+const RECEIVE_BUFFER = 128 * 1024;
+/** Receive buffers of closed sockets, for the next connections (a write's, then its verification's). */
+const spareReceive: Buffer[] = [];
+
+/**
+ * Connects; with `reader`, incoming bytes go to it from one reused receive buffer (net's `onread`) instead
+ * of a fresh buffer per socket read. Only for plain sockets: STARTTLS hands the socket to TLS, which reads
+ * it itself.
+ */
+export function openSocket(addr: NbdAddress, timeoutMs: number, signal?: AbortSignal, reader?: ByteReader): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = addr.transport.kind === 'unix' ? net.connect({ path: addr.transport.path }) : net.connect({ host: addr.transport.host, port: addr.transport.port });
+    const receive = reader ? (spareReceive.pop() ?? Buffer.allocUnsafeSlow(RECEIVE_BUFFER)) : undefined;
+    const onread = reader && receive ? { onread: { buffer: receive, callback: (n: number, buf: Uint8Array) => reader.pushBorrowed(Buffer.from(buf.buffer, buf.byteOffset, n)) } } : {};
+    const s = addr.transport.kind === 'unix' ? net.connect({ path: addr.transport.path, ...onread }) : net.connect({ host: addr.transport.host, port: addr.transport.port, ...onread });
+    if (reader) reader.attach(s);
+    if (receive) s.once('close', () => void (spareReceive.length < 16 && spareReceive.push(receive)));
     const where = addr.transport.kind === 'unix' ? addr.transport.path : `${addr.transport.host}:${addr.transport.port}`;
     const done = (err?: Error) => {
       clearTimeout(timer);
@@ -88,12 +103,14 @@ export async function connectNbd(target: string | NbdAddress, opts: ConnectOptio
   const addr = typeof target === 'string' ? parseNbdUri(target) : target;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const tls = tlsFor(addr, opts.tls);
-  const socket = await openSocket(addr, timeoutMs, opts.signal);
+  const reader = tls ? undefined : new ByteReader();
+  const socket = await openSocket(addr, timeoutMs, opts.signal, reader);
   try {
     const wantStatus = opts.blockStatus ?? true;
     const n = await negotiate(socket, {
       exportName: addr.exportName,
       ...(tls ? { tls } : {}),
+      ...(reader ? { reader } : {}),
       structuredReplies: wantStatus,
       metaContexts: wantStatus ? [BASE_ALLOCATION] : [],
       timeoutMs,

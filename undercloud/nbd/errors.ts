@@ -99,6 +99,20 @@ export class NbdVerifyError extends UnavailableError {
   }
 }
 
+/**
+ * The image's logical content does not have the SHA-256 it was expected to have (the image store's record):
+ * the image file changed or is corrupt. Found once all of it was read, so the target holds that content.
+ */
+export class ImageDigestMismatchError extends InvalidError {
+  readonly expected: string;
+  readonly actual: string;
+  constructor(expected: string, actual: string) {
+    super('IMAGE_SHA256_MISMATCH', `the image's content has sha256 ${actual}, expected ${expected}`);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
 /** Errors after which a fresh connection may succeed (a writer reconnects and resumes on these). */
 export function isRetryable(err: unknown): boolean {
   return err instanceof NbdDisconnectedError || err instanceof NbdTimeoutError || (err instanceof NbdCommandError && err.errno === 'ESHUTDOWN');

@@ -4,7 +4,7 @@
  * has a timeout, so a server that stops talking mid-handshake fails the connect instead of hanging it.
  */
 import type { Socket } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { ByteReader } from './byte-reader.js';
 import {
   DEFAULT_MAX_PAYLOAD, FLAG_C_FIXED_NEWSTYLE, FLAG_C_NO_ZEROES, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, Info, Opt, Rep,
@@ -40,6 +40,8 @@ export interface NegotiateOptions {
   structuredReplies: boolean;
   metaContexts: readonly string[];
   timeoutMs: number;
+  /** A reader already fed by the socket (connect.ts feeds plain sockets through `onread`). */
+  reader?: ByteReader;
 }
 
 export interface BlockSize {
@@ -77,9 +79,9 @@ class Handshake {
   stream: Socket | tls.TLSSocket;
   readonly reader: ByteReader;
   noZeroes = false;
-  constructor(socket: Socket, readonly timeoutMs: number) {
+  constructor(socket: Socket, readonly timeoutMs: number, reader?: ByteReader) {
     this.stream = socket;
-    this.reader = new ByteReader(socket);
+    this.reader = reader ?? new ByteReader(socket);
   }
 
   read(n: number, what: string): Promise<Buffer> {
@@ -113,7 +115,9 @@ class Handshake {
     if (this.reader.detach() !== 0) throw new NbdProtocolError('server sent data after acknowledging STARTTLS');
     const plain = this.stream as Socket;
     const verify = creds.verifyPeer ?? true;
-    const secure = tls.connect({
+    // Loaded here, not at import: most writes are on plain unix sockets, and node:tls costs memory.
+    const { connect } = await import('node:tls');
+    const secure = connect({
       socket: plain,
       ca: creds.ca,
       cert: creds.cert,
@@ -183,7 +187,7 @@ async function exportName(h: Handshake, name: string): Promise<{ size: number; f
 
 /** Runs the handshake on a connected socket and returns the stream to use for transmission. */
 export async function negotiate(socket: Socket, opts: NegotiateOptions): Promise<Negotiated> {
-  const h = new Handshake(socket, opts.timeoutMs);
+  const h = new Handshake(socket, opts.timeoutMs, opts.reader);
   const fixed = await h.greet();
   const info: ExportInfo = {
     name: opts.exportName, size: 0, flags: 0, blockSize: { minimum: 1, preferred: 4096, maximum: DEFAULT_MAX_PAYLOAD },

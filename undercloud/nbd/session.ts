@@ -31,6 +31,10 @@ interface Pending {
   reject: (e: Error) => void;
   /** READ: the assembled data; BLOCK_STATUS: extents gathered so far. */
   data?: Buffer;
+  /** READ: the caller's buffer to read into (data chunks land there with one copy). */
+  into?: Buffer;
+  /** READ into: bytes of the request covered by data and hole chunks so far. */
+  covered?: number;
   extents?: Extent[];
   error?: Error;
 }
@@ -43,7 +47,8 @@ export interface SessionOptions {
 
 export class NbdSession {
   private readonly pending = new Map<number, Pending>();
-  private readonly outstanding = new Set<Promise<unknown>>();
+  /** Resolved when no command is pending (disconnect waits for them). */
+  private idleWaiters: (() => void)[] = [];
   private nextCookie = 1;
   private failure: Error | undefined;
   private lastProgress = Date.now();
@@ -80,9 +85,11 @@ export class NbdSession {
     return this.failure;
   }
 
-  read(offset: number, length: number): Promise<Buffer> {
+  /** READ; with `into` (at least `length` bytes) the data lands there and the result is a view of it. */
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
     this.check(Cmd.READ, offset, length, true);
-    return this.submit(Cmd.READ, 0, offset, length) as Promise<Buffer>;
+    if (into && into.length < length) throw new NbdRequestError(`read buffer of ${into.length} bytes is shorter than ${length}`);
+    return this.submit(Cmd.READ, 0, offset, length, undefined, into?.subarray(0, length)) as Promise<Buffer>;
   }
 
   write(offset: number, data: Buffer, fua = false): Promise<void> {
@@ -120,7 +127,7 @@ export class NbdSession {
 
   /** NBD_CMD_DISC after outstanding commands finish, then close. */
   async disconnect(): Promise<void> {
-    await Promise.allSettled([...this.outstanding]);
+    while (this.pending.size > 0 && !this.failure) await new Promise<void>((r) => this.idleWaiters.push(r));
     if (!this.failure) {
       this.stream.write(encodeRequest({ flags: 0, type: Cmd.DISC, cookie: this.nextCookie++, offset: 0, length: 0 }));
       this.stream.end();
@@ -143,14 +150,15 @@ export class NbdSession {
     }
   }
 
-  private submit(type: number, flags: number, offset: number, length: number, payload?: Buffer): Promise<unknown> {
+  private submit(type: number, flags: number, offset: number, length: number, payload?: Buffer, into?: Buffer): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const cookie = this.nextCookie++;
-    const pr = new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.lastProgress = Date.now();
-      this.pending.set(cookie, { type, offset, length, resolve, reject });
+      this.pending.set(cookie, into ? { type, offset, length, resolve, reject, into } : { type, offset, length, resolve, reject });
       const header = encodeRequest({ flags, type, cookie, offset, length });
       if (payload) {
+        // One writev for header and payload; the payload is not copied (the caller keeps it until the reply).
         this.stream.cork();
         this.stream.write(header);
         this.stream.write(payload);
@@ -159,9 +167,16 @@ export class NbdSession {
         this.stream.write(header);
       }
     });
-    this.outstanding.add(pr);
-    pr.then(() => this.outstanding.delete(pr), () => this.outstanding.delete(pr));
-    return pr;
+  }
+
+  /** Removes a command that got its reply; wakes `disconnect` when nothing is pending any more. */
+  private settled(cookie: number): void {
+    this.pending.delete(cookie);
+    if (this.pending.size === 0 && this.idleWaiters.length > 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
   }
 
   private checkProgress(): void {
@@ -178,6 +193,9 @@ export class NbdSession {
     this.reader.fail(err);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
     this.stream.destroy();
   }
 
@@ -197,15 +215,19 @@ export class NbdSession {
           const rest = await this.reader.read(SIMPLE_REPLY_SIZE - 4, t, 'reply');
           const r = decodeSimpleReply(Buffer.concat([magic, rest]));
           const p = this.take(r.cookie);
-          this.pending.delete(r.cookie);
           if (r.error !== 0) {
+            this.settled(r.cookie);
             p.reject(new NbdCommandError(p.type, r.error));
           } else if (p.type === Cmd.READ) {
             if (this.info.structuredReplies) throw new NbdProtocolError('simple reply carrying data after structured replies were negotiated');
-            p.resolve(await this.reader.read(p.length, t, 'read data'));
+            // Still pending while its data arrives: a connection lost meanwhile must fail this READ too.
+            const data = p.into ? await this.reader.readInto(p.into, t, 'read data') : await this.reader.read(p.length, t, 'read data');
+            this.settled(r.cookie);
+            p.resolve(data);
           } else if (p.type === Cmd.BLOCK_STATUS) {
             throw new NbdProtocolError('simple reply to BLOCK_STATUS');
           } else {
+            this.settled(r.cookie);
             p.resolve(undefined);
           }
           continue;
@@ -215,16 +237,31 @@ export class NbdSession {
         const h = decodeStructuredHeader(Buffer.concat([magic, rest]));
         const p = this.take(h.cookie);
         if (h.length > this.maxReplyPayload) throw new NbdProtocolError(`reply chunk of ${h.length} bytes exceeds the maximum ${this.maxReplyPayload}`);
-        const payload = h.length === 0 ? Buffer.alloc(0) : await this.reader.read(h.length, t, 'reply chunk');
-        this.chunk(p, h.type, payload);
+        if (p.into && h.type === ReplyType.OFFSET_DATA && h.length > 8) {
+          // Data straight into the caller's buffer: the 8-byte offset first, then the bytes where they belong.
+          const at = Number((await this.reader.read(8, t, 'reply chunk')).readBigUInt64BE(0));
+          const len = h.length - 8;
+          if (at < p.offset || at + len > p.offset + p.length) throw new NbdProtocolError(`data chunk ${at}+${len} outside the request`);
+          await this.reader.readInto(p.into.subarray(at - p.offset, at - p.offset + len), t, 'reply chunk');
+          p.covered = (p.covered ?? 0) + len;
+        } else {
+          const payload = h.length === 0 ? Buffer.alloc(0) : await this.reader.read(h.length, t, 'reply chunk');
+          this.chunk(p, h.type, payload);
+        }
         if (h.flags & ReplyFlag.DONE) {
-          this.pending.delete(h.cookie);
+          // A reply that breaks the protocol is checked while the command is still pending, so failing the
+          // session fails this command too.
+          if (!p.error && p.type === Cmd.READ && p.into && (p.covered ?? 0) !== p.length) {
+            // The caller's buffer holds old bytes: data and hole chunks must cover the request exactly (the
+            // spec requires it of a successful structured READ reply).
+            throw new NbdProtocolError(`READ reply covered ${p.covered ?? 0} of ${p.length} bytes`);
+          }
+          if (!p.error && p.type === Cmd.BLOCK_STATUS && (!p.extents || p.extents.length === 0)) throw new NbdProtocolError('BLOCK_STATUS reply without extents');
+          this.settled(h.cookie);
           if (p.error) p.reject(p.error);
-          else if (p.type === Cmd.READ) p.resolve(p.data ?? Buffer.alloc(p.length));
-          else if (p.type === Cmd.BLOCK_STATUS) {
-            if (!p.extents || p.extents.length === 0) throw new NbdProtocolError('BLOCK_STATUS reply without extents');
-            p.resolve(p.extents);
-          } else p.resolve(undefined);
+          else if (p.type === Cmd.READ) p.resolve(p.into ?? p.data ?? Buffer.alloc(p.length));
+          else if (p.type === Cmd.BLOCK_STATUS) p.resolve(p.extents);
+          else p.resolve(undefined);
         }
       }
     } catch (err) {
@@ -255,7 +292,10 @@ export class NbdSession {
         if (p.type !== Cmd.READ) throw new NbdProtocolError('hole chunk in reply to a command other than READ');
         const d = decodeOffsetHole(payload);
         if (!inRange(d.offset, d.length)) throw new NbdProtocolError(`hole chunk ${d.offset}+${d.length} outside the request`);
-        if (p.data) p.data.fill(0, d.offset - p.offset, d.offset - p.offset + d.length);
+        if (p.into) {
+          p.into.fill(0, d.offset - p.offset, d.offset - p.offset + d.length);
+          p.covered = (p.covered ?? 0) + d.length;
+        } else if (p.data) p.data.fill(0, d.offset - p.offset, d.offset - p.offset + d.length);
         return;
       }
       case ReplyType.BLOCK_STATUS: {

@@ -1,21 +1,28 @@
 /**
  * The image writer: streams a raw or qcow2 image to an NBD export. Data ranges go as pipelined WRITEs
  * across the pool's connections; zero and unallocated ranges go as WRITE_ZEROES (FAST_ZERO when offered,
- * falling back to written zeros), never as data. Memory is bounded: at most `maxInFlightBytes` of writes
- * and `readAheadBytes` of reads exist at once, whatever the image size. Every `checkpointBytes` of data the
- * writer drains, FLUSHes and records (offset, digest state); a dropped connection reconnects and resumes
- * from the last flushed checkpoint. Success is declared only after reading the target back and matching
- * the digest of what was written (digest.ts), unless the caller turns verification off.
+ * falling back to written zeros), never as data. Memory is bounded: the data in flight lives in a fixed
+ * pool of read buffers (buffers.ts: `maxInFlightBytes` + `readAheadBytes`), whatever the image size.
+ * Every `checkpointBytes` of data the writer FLUSHes once the writes before that point have completed (the
+ * pipe keeps flowing meanwhile) and records (offset, digest states); a dropped connection reconnects and
+ * resumes from the last flushed checkpoint. Success is declared only after reading the target back and
+ * matching the digest of what was written (digest.ts), unless the caller turns verification off.
+ *
+ * Digests: `digest` is the `sha256-tree-1m` of the image's logical content, the one verified by read-back
+ * (cheap: zero blocks cost a constant, blocks hash in parallel). `sha256` (on request, or to check
+ * `expectedSha256`, e.g. the image store's sha256) is the plain SHA-256 of the same content, zeros included,
+ * computed from the stream being written on a worker thread.
  */
 import { TFlag } from './constants.js';
 import type { TlsCredentials } from './handshake.js';
 import { DEFAULT_TIMEOUT_MS } from './connect.js';
-import { NbdCommandError, NbdTargetError, NbdVerifyError, isRetryable } from './errors.js';
+import { BufferPool, type PooledBuffer } from './buffers.js';
+import { ImageDigestMismatchError, NbdCommandError, NbdTargetError, NbdVerifyError, isRetryable } from './errors.js';
 import { alignExtents, extentsFrom, splitExtents, type SourceExtent } from './extents.js';
-import { DIGEST_ALGORITHM, isAllZero } from './digest.js';
-import { ParallelTreeHasher, type DigestState, type DigestWorkers } from './parallel-digest.js';
+import { DIGEST_ALGORITHM, HASH_BLOCK, isAllZero } from './digest.js';
+import { ParallelTreeHasher, StreamSha256, type DigestState, type DigestWorkers, type StreamState } from './parallel-digest.js';
 import { NbdPool } from './pool.js';
-import { openImageSource, type ImageFormat, type ImageSource } from './source.js';
+import { openImageSource, type ImageFormat, type ImageSource, type SourceReader } from './source.js';
 import { parseNbdUri, type NbdAddress } from './uri.js';
 import { InflightWindow } from './window.js';
 import { verifyTarget } from './verify.js';
@@ -50,6 +57,20 @@ export interface WriteImageOptions {
    * not hash while writing, and the read-back must match this value.
    */
   expectedDigest?: string;
+  /**
+   * Also compute the plain SHA-256 of the image's logical content (every byte of the virtual disk, zeros
+   * included: `sha256sum` of the raw image) from what is written; reported as `sha256`. Costs one
+   * sequential SHA-256 pass over the logical size on a worker thread (~1 GB/s per core here).
+   */
+  sha256?: boolean;
+  /**
+   * The plain SHA-256 the image's logical content must have (the image store's sha256 of a raw image, or
+   * its recorded logical sha256 of a qcow2); implies `sha256`. A mismatch fails the write with
+   * ImageDigestMismatchError (IMAGE_SHA256_MISMATCH) once the content has been written.
+   */
+  expectedSha256?: string;
+  /** qcow2 sources: read the file directly when its layout allows (default 'auto') or always via qemu-nbd. */
+  qcow2Reader?: 'auto' | 'qemu-nbd';
   /** The target already reads as zeros (a fresh sparse file, a new memory disk): skip zero ranges. */
   targetIsZero?: boolean;
   signal?: AbortSignal;
@@ -80,16 +101,33 @@ export interface WriteImageResult {
   format: ImageFormat;
   writeSeconds: number;
   verifySeconds: number;
+  /** Plain SHA-256 of the image's logical content (when `sha256` or `expectedSha256` was given). */
+  sha256?: string;
+  /** How the source was read (raw file, qcow2 file, or qemu-nbd). */
+  sourceReader?: SourceReader;
 }
 
 interface Checkpoint {
   offset: number;
   hasher: DigestState | undefined;
+  stream: StreamState | undefined;
   dataBytes: number;
   zeroBytes: number;
 }
 
 const MiB = 1024 * 1024;
+/**
+ * Request size, writes in flight and read-ahead (docs/nbd.md has the measurements): 4 MiB of writes in
+ * flight keep 4 connections to nbdkit as busy as 32 MiB did, cost the server less CPU (fewer concurrent
+ * requests) and keep the writer's buffers at a few MiB; 1 MiB requests cost us less per byte than 256 or
+ * 512 KiB ones and the server less than 2 or 4 MiB ones. Read-ahead is used only when source reads go
+ * through the thread pool (a slow disk, or an NBD source).
+ */
+export const DEFAULT_REQUEST_SIZE = 1 * MiB;
+export const DEFAULT_IN_FLIGHT = 4 * MiB;
+export const DEFAULT_READ_AHEAD = 2 * MiB;
+/** A synchronous source read slower than this came from the disk: read through the thread pool for a while. */
+const SLOW_READ_MS = 4;
 
 function compile(o: WriteImageOptions) {
   return {
@@ -98,10 +136,11 @@ function compile(o: WriteImageOptions) {
     targetIsZero: o.targetIsZero ?? false,
     timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retries: o.retries ?? 5,
-    requestSize: o.requestSize ?? 1 * MiB,
-    maxInFlightBytes: o.maxInFlightBytes ?? 32 * MiB,
-    readAheadBytes: o.readAheadBytes ?? 16 * MiB,
+    requestSize: o.requestSize ?? DEFAULT_REQUEST_SIZE,
+    maxInFlightBytes: o.maxInFlightBytes ?? DEFAULT_IN_FLIGHT,
+    readAheadBytes: o.readAheadBytes ?? DEFAULT_READ_AHEAD,
     checkpointBytes: o.checkpointBytes ?? 512 * MiB,
+    sha256: o.sha256 === true || o.expectedSha256 !== undefined,
     log: o.log ?? (() => undefined),
   };
 }
@@ -150,102 +189,204 @@ async function zeroRange(pool: NbdPool, e: SourceExtent, c: Compiled, zeroBuf: (
   }
 }
 
+interface Hashing {
+  workers: DigestWorkers | undefined;
+  /** Tree digest while writing (undefined when the caller gave the expected one). */
+  tree: boolean;
+  sha256: boolean;
+}
+
+/** One unit of the image waiting to be written: zeros, or data being read into a pooled buffer. */
+interface Ahead {
+  unit: SourceExtent;
+  slot?: PooledBuffer;
+  data?: Promise<Buffer>;
+}
+
+function openPool(addr: NbdAddress, o: WriteImageOptions, c: Compiled): Promise<NbdPool> {
+  return NbdPool.open(addr, c.connections, { ...(o.tls ? { tls: o.tls } : {}), blockStatus: false, timeoutMs: c.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+}
+
 async function writePass(source: ImageSource, extents: SourceExtent[], addr: NbdAddress, o: WriteImageOptions, c: Compiled, from: Checkpoint,
-  progress: ProgressClock, reconnects: number, workers: DigestWorkers | undefined, saveCheckpoint: (cp: Checkpoint) => void): Promise<{ connections: number; digest: string | undefined; done: Checkpoint }> {
-  const pool = await NbdPool.open(addr, c.connections, { ...(o.tls ? { tls: o.tls } : {}), blockStatus: false, timeoutMs: c.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) });
+  progress: ProgressClock, reconnects: number, hashing: Hashing, saveCheckpoint: (cp: Checkpoint) => void, opened?: NbdPool): Promise<{ connections: number; digest: string | undefined; sha256: string | undefined; done: Checkpoint }> {
+  const pool = opened ?? await openPool(addr, o, c);
+  const tree = hashing.tree ? new ParallelTreeHasher(hashing.workers!, from.hasher) : undefined;
+  const stream = hashing.sha256 ? new StreamSha256(hashing.workers!, from.stream) : undefined;
+  let finished = false;
+  let pendingCheckpoint: StreamState | undefined;
   try {
     const info = pool.primary.info;
     if (pool.primary.has(TFlag.READ_ONLY)) throw new NbdTargetError('the target export is read-only');
     if (source.size > info.size) throw new NbdTargetError(`the image (${source.size} bytes) is larger than the target export (${info.size} bytes)`);
     const min = info.blockSize.minimum;
-    const grid = Math.max(min, Math.min(c.requestSize, info.blockSize.maximum) - (Math.min(c.requestSize, info.blockSize.maximum) % min));
+    const req = Math.min(c.requestSize, info.blockSize.maximum);
+    const grid = Math.max(min, req - (req % min));
     const units = splitExtents(extentsFrom(alignExtents(extents, source.size, min), from.offset), grid, 1 << 30);
     const window = new InflightWindow(c.maxInFlightBytes);
     const zeroState = { fastZeroOk: pool.primary.has(TFlag.SEND_FAST_ZERO) };
     let zeroBuffer: Buffer | undefined;
     const zeroBuf = () => (zeroBuffer ??= Buffer.alloc(grid));
-    const hasher = workers ? new ParallelTreeHasher(workers, from.hasher) : undefined;
     let { dataBytes, zeroBytes } = from;
     let sinceCheckpoint = 0;
-    // Read buffers are recycled (the hasher copies what it needs): fresh 1 MiB buffers cost a page fault per
-    // 4 KiB and GC time, which measured as a large share of the main thread's work.
-    const free: Buffer[] = [];
-    const owned = new WeakSet<ArrayBufferLike>();
-    const take = () => {
-      const b = free.pop() ?? Buffer.allocUnsafeSlow(grid);
-      owned.add(b.buffer);
-      return b;
-    };
-    const give = (b: Buffer | undefined) => {
-      if (b && owned.has(b.buffer) && free.length < 128) free.push(Buffer.from(b.buffer, 0, grid));
-    };
-    const held = (n: number) => (source.readsInto ? grid : n);
-    // Read-ahead: reads are issued in order up to readAheadBytes ahead of the unit being written.
-    const ahead: { unit: SourceExtent; data?: Promise<Buffer> }[] = [];
-    let aheadBytes = 0;
+    // Every byte read lives in one of these slots until it is written (and hashed); a hasher's open 1 MiB
+    // block may hold several small slots, hence the floor.
+    const slots = new BufferPool(grid, Math.max(Math.ceil((c.maxInFlightBytes + c.readAheadBytes) / grid), Math.ceil(HASH_BLOCK / grid) + 3), hashing.sha256);
+    const readAheadSlots = Math.max(1, Math.ceil(c.readAheadBytes / grid));
+    const ahead: Ahead[] = [];
+    let reading = 0;
+    let next: SourceExtent | undefined;
     let exhausted = false;
-    const fill = () => {
-      // Bounded by bytes held (a recycled buffer holds `grid` bytes however short the read) and by count.
-      while (!exhausted && ((aheadBytes < c.readAheadBytes && ahead.length < 256) || ahead.length === 0)) {
+    const peek = () => {
+      if (next === undefined && !exhausted) {
         const n = units.next();
-        if (n.done) {
-          exhausted = true;
-          break;
+        if (n.done) exhausted = true;
+        else next = n.value;
+      }
+      return next;
+    };
+    // Reads from the page cache are done synchronously when the unit's turn comes (readSync in source.ts
+    // says why); a read slower than SLOW_READ_MS means the disk, and then the next reads go through the
+    // thread pool with read-ahead, up to `readAheadSlots` ahead of the unit being written, while slots last.
+    let asyncReads = source.readSync ? 0 : Infinity;
+    const fill = () => {
+      for (let u = peek(); u && ahead.length < 256; u = peek()) {
+        if (u.zero) {
+          ahead.push({ unit: u });
+        } else if (asyncReads <= 0) {
+          if (ahead.length > 0 && ahead[ahead.length - 1]!.unit.zero === false) break; // read when its turn comes
+          ahead.push({ unit: u });
+        } else {
+          if (reading >= readAheadSlots && ahead.length > 0) break;
+          const slot = slots.take();
+          if (!slot) break;
+          const data = source.read(u.offset, u.length, source.readsInto ? { into: slot.buf } : {});
+          data.catch(() => undefined);
+          ahead.push({ unit: u, slot, data });
+          reading++;
+          asyncReads--;
         }
-        const u = n.value;
-        if (u.zero) ahead.push({ unit: u });
-        else {
-          const p = source.read(u.offset, u.length, source.readsInto ? { into: take() } : {});
-          p.catch(() => undefined);
-          ahead.push({ unit: u, data: p });
-          aheadBytes += held(u.length);
-        }
+        next = undefined;
       }
     };
+    let unconfirmed: { flushed: Promise<void>; dataBytes: number } | undefined;
     for (;;) {
       o.signal?.throwIfAborted();
       fill();
       const item = ahead.shift();
-      if (!item) break;
+      if (!item) {
+        if (exhausted && next === undefined) break;
+        await slots.freed(); // every slot is out (being written or hashed)
+        continue;
+      }
       const u = item.unit;
       let data: Buffer | undefined;
       if (item.data) {
-        data = await item.data;
-        aheadBytes -= held(u.length);
-        if (isAllZero(data)) {
-          give(data);
-          data = undefined;
+        try {
+          data = await item.data;
+        } catch (err) {
+          item.slot!.release();
+          throw err;
         }
+        reading--;
+      } else if (!u.zero) {
+        let slot = slots.take();
+        while (!slot) {
+          await slots.freed();
+          slot = slots.take();
+        }
+        item.slot = slot;
+        const t0 = performance.now();
+        try {
+          data = source.readSync!(u.offset, u.length, slot.buf);
+        } catch (err) {
+          slot.release();
+          throw err;
+        }
+        if (performance.now() - t0 > SLOW_READ_MS) asyncReads = 64;
+      }
+      if (data && isAllZero(data)) {
+        item.slot!.release();
+        data = undefined;
       }
       if (!data) {
-        hasher?.zeros(u.length);
+        tree?.zeros(u.length);
+        stream?.zeros(u.length);
         zeroBytes += u.length;
-        if (!c.targetIsZero) await window.run(Math.min(u.length, grid), () => zeroRange(pool, u, c, zeroBuf, zeroState));
+        if (!c.targetIsZero) {
+          const n = Math.min(u.length, grid);
+          if (!window.fits(n)) await window.run(n, () => zeroRange(pool, u, c, zeroBuf, zeroState));
+          else window.start(n, () => zeroRange(pool, u, c, zeroBuf, zeroState));
+        }
       } else {
-        hasher?.data(data);
+        // At most half a checkpoint's worth of data goes out past a checkpoint whose FLUSH is unanswered,
+        // so a connection lost soon after it still resumes from there.
+        if (unconfirmed && dataBytes - unconfirmed.dataBytes >= c.checkpointBytes / 2) {
+          try {
+            await unconfirmed.flushed;
+          } catch (err) {
+            item.slot!.release();
+            throw err;
+          }
+          unconfirmed = undefined;
+        }
+        const slot = item.slot!;
+        // Hashers keep a reference to the slot while they still need its bytes (instead of copying them).
+        tree?.data(data, source.readsInto ? slot : undefined);
+        stream?.data(data, source.readsInto ? slot : undefined);
         dataBytes += u.length;
         sinceCheckpoint += u.length;
         const buf = data;
-        await window.run(held(buf.length), () => pool.pick().write(u.offset, buf).finally(() => give(buf)));
+        const send = () => pool.pick().write(u.offset, buf).finally(() => slot.release());
+        if (!window.fits(buf.length)) {
+          try {
+            await window.run(buf.length, send);
+          } catch (err) {
+            slot.release();
+            throw err;
+          }
+        } else window.start(buf.length, send);
       }
-      await hasher?.settle();
+      if (tree && tree.pending > 4) await tree.settle();
+      if (stream && stream.pending > 64) await stream.settle();
       const end = u.offset + u.length;
       progress.emit(end, dataBytes, reconnects);
       if (sinceCheckpoint >= c.checkpointBytes && end < source.size) {
-        await window.drain();
-        await pool.flush();
-        saveCheckpoint({ offset: end, hasher: await hasher?.checkpoint(), dataBytes, zeroBytes });
+        // A checkpoint at `end`: once every write before it has completed, one FLUSH makes them durable
+        // (under CAN_MULTI_CONN a FLUSH covers writes completed on every connection). Writes after it keep
+        // flowing meanwhile; the checkpoint is recorded when the FLUSH is answered.
         sinceCheckpoint = 0;
+        const cp: Checkpoint = { offset: end, hasher: await tree?.checkpoint(), stream: await stream?.checkpoint(), dataBytes, zeroBytes };
+        // (The previous checkpoint's FLUSH was answered before this one: see the half-checkpoint limit above.)
+        pendingCheckpoint = cp.stream;
+        const before = window.barrier();
+        const flushed = (async () => {
+          await before;
+          await pool.flush();
+          if (cp.stream === pendingCheckpoint) pendingCheckpoint = undefined;
+          saveCheckpoint(cp);
+        })();
+        flushed.catch(() => undefined);
+        unconfirmed = { flushed, dataBytes };
+        window.start(0, () => flushed);
       }
     }
     await window.drain();
     await pool.flush();
-    const digest = await hasher?.digest();
-    const done = { offset: source.size, hasher: undefined, dataBytes, zeroBytes };
+    const digest = await tree?.digest();
+    const sha256 = await stream?.digest();
+    slots.dispose(); // every slot is back: the verification (or the next write) reuses their memory
+    const done: Checkpoint = { offset: source.size, hasher: undefined, stream: undefined, dataBytes, zeroBytes };
     progress.emit(source.size, dataBytes, reconnects, true);
     await pool.disconnect();
-    return { connections: pool.sessions.length, digest, done };
+    finished = true;
+    return { connections: pool.sessions.length, digest, sha256, done };
   } finally {
+    if (!finished) {
+      // A checkpoint whose FLUSH never came back is never resumed from: forget its stream state.
+      if (pendingCheckpoint) StreamSha256.discard(hashing.workers!, pendingCheckpoint);
+      tree?.abandon();
+      stream?.abandon();
+    }
     pool.close();
   }
 }
@@ -264,27 +405,61 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function writeImage(o: WriteImageOptions): Promise<WriteImageResult> {
   const c = compile(o);
   const addr = typeof o.target === 'string' ? parseNbdUri(o.target) : o.target;
-  const source = typeof o.source === 'string' ? await openImageSource(o.source, o.sourceFormat ?? 'auto') : o.source;
+  const source = typeof o.source === 'string'
+    ? await openImageSource(o.source, o.sourceFormat ?? 'auto', { ...(o.qcow2Reader ? { qcow2Reader: o.qcow2Reader } : {}), log: c.log })
+    : o.source;
   try {
-    const extents = await source.extents(o.signal);
+    // The extents (qemu-img map for a raw file: a child process) and the connections are set up together.
+    const connecting = openPool(addr, o, c);
+    connecting.catch(() => undefined);
+    let extents: SourceExtent[];
+    try {
+      extents = await source.extents(o.signal);
+    } catch (err) {
+      void connecting.then((p) => p.close(), () => undefined);
+      throw err;
+    }
+    let opened: NbdPool | undefined;
+    let connectError: unknown;
+    try {
+      opened = await connecting;
+    } catch (err) {
+      connectError = err; // the first pass's failure: the loop below retries it (or not) like any other
+    }
     const progress = new ProgressClock('write', source.size, o.onProgress);
-    let checkpoint: Checkpoint = { offset: 0, hasher: undefined, dataBytes: 0, zeroBytes: 0 };
+    let checkpoint: Checkpoint = { offset: 0, hasher: undefined, stream: undefined, dataBytes: 0, zeroBytes: 0 };
     let reconnects = 0;
-    let result: { connections: number; digest: string | undefined; done: Checkpoint };
-    const workers = o.expectedDigest ? undefined : ParallelTreeHasher.workers();
-    for (;;) {
-      try {
-        result = await writePass(source, extents, addr, o, c, checkpoint, progress, reconnects, workers, (cp) => (checkpoint = cp));
-        break;
-      } catch (err) {
-        if (o.signal?.aborted || !isRetryable(err) || reconnects >= c.retries) throw err;
-        reconnects++;
-        c.log('NBD connection lost; reconnecting and resuming from the last flushed offset', { offset: checkpoint.offset, attempt: reconnects, error: (err as Error).message });
-        await sleep(Math.min(200 * 2 ** (reconnects - 1), 5000), o.signal);
+    let result: { connections: number; digest: string | undefined; sha256: string | undefined; done: Checkpoint };
+    const tree = !o.expectedDigest;
+    const hashing: Hashing = { workers: tree || c.sha256 ? ParallelTreeHasher.workers() : undefined, tree, sha256: c.sha256 };
+    try {
+      for (;;) {
+        try {
+          if (connectError !== undefined) {
+            const e = connectError;
+            connectError = undefined;
+            throw e;
+          }
+          const first = opened;
+          opened = undefined;
+          result = await writePass(source, extents, addr, o, c, checkpoint, progress, reconnects, hashing, (cp) => {
+            if (checkpoint.stream && checkpoint.stream !== cp.stream) StreamSha256.discard(hashing.workers!, checkpoint.stream);
+            checkpoint = cp;
+          }, first);
+          break;
+        } catch (err) {
+          if (o.signal?.aborted || !isRetryable(err) || reconnects >= c.retries) throw err;
+          reconnects++;
+          c.log('NBD connection lost; reconnecting and resuming from the last flushed offset', { offset: checkpoint.offset, attempt: reconnects, error: (err as Error).message });
+          await sleep(Math.min(200 * 2 ** (reconnects - 1), 5000), o.signal);
+        }
       }
+    } finally {
+      if (hashing.workers) StreamSha256.discard(hashing.workers, checkpoint.stream);
     }
     const digest = o.expectedDigest ?? result.digest!;
     const writeSeconds = progress.seconds;
+    if (o.expectedSha256 !== undefined && result.sha256 !== o.expectedSha256.toLowerCase()) throw new ImageDigestMismatchError(o.expectedSha256, result.sha256!);
     let verified = false;
     let verifySeconds = 0;
     if (c.verify) {
@@ -298,9 +473,9 @@ export async function writeImage(o: WriteImageOptions): Promise<WriteImageResult
     return {
       bytesWritten: source.size, dataBytes: result.done.dataBytes, zeroBytes: result.done.zeroBytes, digest, digestAlgorithm: DIGEST_ALGORITHM,
       verified, reconnects, connections: result.connections, format: source.format, writeSeconds, verifySeconds,
+      ...(result.sha256 !== undefined ? { sha256: result.sha256 } : {}), ...(source.reader ? { sourceReader: source.reader } : {}),
     };
   } finally {
     await source.close();
   }
 }
-

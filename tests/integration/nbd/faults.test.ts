@@ -90,6 +90,11 @@ describe('faults', () => {
     // stuck: it times out again, or (seen once in CI) its connect is refused; either way the write fails fast.
     expect(retried).toHaveLength(1);
     expect(retried[0]).toMatch(/did not answer .* within 300 ms/); // NbdTimeoutError from the session
+    if (err instanceof NbdDisconnectedError) {
+      // Not reproduced since (docs/nbd.md, "Known flake"): a live nbdkit 1.32 never refuses a connection, so
+      // leave in the log whether it had exited and what it said, for the next time it happens.
+      console.warn(`stalled nbdkit refused the reconnect: ${err.message}; nbdkit exit ${String(t.proc.exitCode ?? t.proc.signalCode)}, stderr: ${t.stderr().trim() || '(none)'}`);
+    }
     expect(err).toSatisfy((e: unknown) => e instanceof NbdTimeoutError || e instanceof NbdDisconnectedError);
     expect(Date.now() - start).toBeLessThan(5000);
   });

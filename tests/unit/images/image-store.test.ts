@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Store } from '../../../undercloud/store/store.js';
 import { EventBus } from '../../../undercloud/events/event-bus.js';
 import { ImageStore } from '../../../undercloud/images/image-store.js';
+import { TreeHasher } from '../../../undercloud/nbd/digest.js';
 
 let dir: string;
 let store: Store;
@@ -77,5 +78,50 @@ describe('ImageStore', () => {
     await images.delete('g');
     expect(existsSync(rec.files[0]!.path)).toBe(false);
     expect(() => images.get('g')).toThrow(expect.objectContaining({ code: 'IMAGE_NOT_FOUND' }) as Error);
+  });
+});
+
+describe('ImageStore content digests (migration 301)', () => {
+  const tree = (content: string) => {
+    const t = new TreeHasher();
+    t.data(Buffer.from(content));
+    return t.digest();
+  };
+
+  it('records the tree digest and the disk sha256 of a raw file at upload, and hands them to a deploy', async () => {
+    const rec = await images.upload({ manifestPath: product('golden', { 'golden.raw': ['raw', 'RAW DISK'] }), replace: false });
+    expect(images.digests('golden').get('raw')).toEqual({ treeDigest: tree('RAW DISK'), sha256: sha('RAW DISK') });
+    expect(images.writeExpectations('golden')).toEqual({ path: rec.files[0]!.path, format: 'raw', expectedDigest: tree('RAW DISK'), expectedSha256: sha('RAW DISK') });
+  });
+
+  it('a qcow2 file qemu cannot read is still registered, without content digests, and says so', async () => {
+    await images.upload({ manifestPath: product('q', { 'q.qcow2': ['qcow2', 'QFI'], 'q.raw': ['raw', 'R'] }), replace: false });
+    const d = images.digests('q');
+    expect(d.get('qcow2')).toEqual({ treeDigest: undefined, sha256: undefined });
+    expect(d.get('raw')?.sha256).toBe(sha('R'));
+    expect(images.writeExpectations('q')).toMatchObject({ format: 'qcow2' });
+    expect(images.writeExpectations('q')).not.toHaveProperty('expectedDigest');
+    const ev = store.events.list({ afterId: 0, limit: 10 }).find((e) => e.kind === 'image.registered')!;
+    expect(ev.severity).toBe('warning');
+    expect(ev.message).toMatch(/content digests not computed for qcow2/);
+  });
+
+  it('replacing an image replaces its digests; deleting it drops them', async () => {
+    const m = product('r', { 'r.raw': ['raw', 'ONE'] });
+    await images.upload({ manifestPath: m, replace: false });
+    const m2 = product('r', { 'r.raw': ['raw', 'TWO'] });
+    const rec = await images.upload({ manifestPath: m2, replace: true });
+    expect(images.digests('r').get('raw')).toEqual({ treeDigest: tree('TWO'), sha256: sha('TWO') });
+    await images.delete('r');
+    expect(images.digestsRepo.list(rec.id)).toEqual([]);
+  });
+
+  it('ensureDigests fills in what an image registered before the migration lacks', async () => {
+    const rec = await images.upload({ manifestPath: product('old', { 'old.raw': ['raw', 'OLD'] }), replace: false });
+    store.sql.prepare('DELETE FROM image_file_digests WHERE image_id = ?').run(rec.id);
+    expect(images.writeExpectations('old')).toEqual({ path: rec.files[0]!.path, format: 'raw', expectedSha256: sha('OLD') });
+    const d = await images.ensureDigests('old');
+    expect(d.get('raw')).toEqual({ treeDigest: tree('OLD'), sha256: sha('OLD') });
+    expect(images.writeExpectations('old').expectedDigest).toBe(tree('OLD'));
   });
 });

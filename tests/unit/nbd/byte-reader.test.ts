@@ -43,3 +43,40 @@ describe('ByteReader', () => {
     expect((await r.read(3)).toString()).toBe('xyz');
   });
 });
+
+describe('ByteReader fed from a reused receive buffer (onread)', () => {
+  it('copies what a read needs, keeps the rest in place with the socket paused, and resumes once it is read', async () => {
+    const s = new PassThrough();
+    let resumed = 0;
+    s.resume = () => {
+      resumed++;
+      return s;
+    };
+    const r = new ByteReader(s);
+    resumed = 0; // attaching a 'data' listener resumes the stream once
+    const head = r.read(4);
+    const recv = Buffer.from('HEADpayload!');
+    expect(r.pushBorrowed(recv)).toBe(false); // 8 bytes nobody asked for yet: pause
+    expect((await head).toString()).toBe('HEAD');
+    expect(r.pending).toBe(8);
+    const into = Buffer.alloc(8);
+    await r.readInto(into);
+    expect(into.toString()).toBe('payload!');
+    expect(resumed).toBe(1);
+    const next = r.readInto(Buffer.alloc(6));
+    expect(r.pushBorrowed(Buffer.from('abc'))).toBe(true); // straight into the waiting buffer
+    expect(r.pushBorrowed(Buffer.from('def'))).toBe(true);
+    expect((await next).toString()).toBe('abcdef');
+  });
+
+  it('keeps a copy of borrowed bytes when the connection fails', async () => {
+    const s = new PassThrough();
+    const r = new ByteReader(s);
+    const recv = Buffer.from('xyz');
+    expect(r.pushBorrowed(recv)).toBe(false);
+    r.fail(new NbdDisconnectedError('gone'));
+    recv.fill(0); // the socket reuses its buffer
+    expect((await r.read(3)).toString()).toBe('xyz');
+    await expect(r.read(1)).rejects.toBeInstanceOf(NbdDisconnectedError);
+  });
+});

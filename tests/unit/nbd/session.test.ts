@@ -120,4 +120,30 @@ describe('NbdSession', () => {
     expect(sent).toBe(0);
     s.close();
   });
+  it('reads into the caller\'s buffer: data chunks in place, holes zeroed over old bytes, the result a view of it', async () => {
+    const d = pair((r, push) => {
+      push(chunk(ReplyType.OFFSET_DATA, r.cookie, Buffer.concat([u64(r.offset + 4096), Buffer.alloc(4096, 9)]), false));
+      push(chunk(ReplyType.OFFSET_HOLE, r.cookie, Buffer.concat([u64(r.offset), Buffer.from([0, 0, 0x10, 0])]), true));
+    });
+    const s = new NbdSession(d as never, new ByteReader(d), info(), { timeoutMs: 2000 });
+    const into = Buffer.alloc(16384, 0xee);
+    const got = await s.read(8192, 8192, into);
+    expect(got.buffer).toBe(into.buffer);
+    expect(got.length).toBe(8192);
+    expect(into.subarray(0, 4096).every((b) => b === 0)).toBe(true);
+    expect(into.subarray(4096, 8192).every((b) => b === 9)).toBe(true);
+    expect(into.subarray(8192).every((b) => b === 0xee)).toBe(true);
+    s.close();
+  });
+
+  it('reads into the caller\'s buffer with simple replies too, and fails a structured reply that leaves bytes uncovered', async () => {
+    const simple = pair((r, push) => push(Buffer.concat([encodeSimpleReply({ error: 0, cookie: r.cookie }), Buffer.alloc(r.length, 5)])));
+    const s1 = new NbdSession(simple as never, new ByteReader(simple), info({ structuredReplies: false, metaContexts: new Map() }), { timeoutMs: 2000 });
+    const into = Buffer.alloc(4096, 1);
+    expect((await s1.read(0, 4096, into)).every((b) => b === 5)).toBe(true);
+    s1.close();
+    const partial = pair((r, push) => push(chunk(ReplyType.OFFSET_DATA, r.cookie, Buffer.concat([u64(r.offset), Buffer.alloc(100, 3)]), true)));
+    const s2 = new NbdSession(partial as never, new ByteReader(partial), info(), { timeoutMs: 2000 });
+    await expect(s2.read(0, 4096, Buffer.alloc(4096))).rejects.toThrow(/covered 100 of 4096/);
+  });
 });

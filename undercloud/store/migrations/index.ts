@@ -8,6 +8,7 @@ import { migration0200Orchestration } from './0200-orchestration.js';
 import { migration0100Agents } from './0100-agents.js';
 import { migration0400BaremetalNodes } from './0400-baremetal-nodes.js';
 import { migration0300Images } from './0300-images.js';
+import { migration0301ImageDigests } from './0301-image-digests.js';
 import type { Migration } from './types.js';
 
 export const migrations: readonly Migration[] = [
@@ -15,6 +16,7 @@ export const migrations: readonly Migration[] = [
   migration0100Agents,
   migration0200Orchestration,
   migration0300Images,
+  migration0301ImageDigests,
   migration0400BaremetalNodes,
 ];
 export type { Migration } from './types.js';
