@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { credentials, type Client } from '@grpc/grpc-js';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 export const UNDERCLOUD_BIN = path.join(ROOT, 'bin', 'undercloud');
@@ -120,4 +121,23 @@ export function runCli(bin: string, args: string[], configFile: string, input?: 
 
 export function readLog(d: TestDaemon): string {
   return existsSync(d.logFile) ? readFileSync(d.logFile, 'utf8') : '';
+}
+
+/** Fake servers and agents, fast polling: the daemon the orchestration tests converge stacks against. */
+export const FAKE_ORCHESTRATION_CONFIG = '[orchestration]\nserver_driver = fake\nagent_driver = fake\npoll_max_ms = 100';
+
+/**
+ * Starts a test daemon before the tests of the calling describe block and stops and removes it after them;
+ * `set` receives it (assign it to the block's variable).
+ */
+export function daemonForBlock(opts: TestDaemonOptions, set: (d: TestDaemon) => void): void {
+  let d: TestDaemon | undefined;
+  beforeAll(async () => {
+    d = await startTestDaemon(opts);
+    set(d);
+  });
+  afterAll(async () => {
+    await d?.stop();
+    d?.cleanup();
+  });
 }

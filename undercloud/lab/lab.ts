@@ -5,12 +5,13 @@
  * through that libvirtd) and the undercloud.conf settings that put the undercloud's provisioning side in
  * the namespace. Its state is lab.json in the lab folder, so `down` undoes exactly what `up` did.
  */
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createNetwork, deleteNetwork, LabHostError, startLibvirtd, stopLibvirtd, virsh, virshReachable, libvirtdPaths } from './host.js';
 import { labDomainXml, labMac } from './domain-xml.js';
 import { setIniValues } from '../install/ini-edit.js';
+import { closedParent } from '../pxe/dnsmasq.js';
 
 export interface LabOptions {
   name: string;
@@ -100,10 +101,8 @@ export function labUndercloudConf(s: Pick<LabState, 'netns' | 'bridge' | 'localI
 export async function labUp(o: LabOptions, say: (m: string) => void = () => undefined): Promise<LabState> {
   if (!/^[a-z0-9][a-z0-9-]{0,14}$/.test(o.name)) throw new LabHostError(`lab name "${o.name}" must be 1-15 lower-case letters, digits or dashes`);
   mkdirSync(o.dir, { recursive: true, mode: 0o755 });
-  for (let d = path.resolve(o.dir); ; d = path.dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) throw new LabHostError(`${d} is not searchable by others; QEMU (libvirt-qemu) and dnsmasq (nobody) need to reach the lab's files: chmod o+x ${d} or choose another --dir`);
-    if (path.dirname(d) === d) break;
-  }
+  const closed = closedParent(o.dir);
+  if (closed) throw new LabHostError(`${closed} is not searchable by others; QEMU (libvirt-qemu) and dnsmasq (nobody) need to reach the lab's files: chmod o+x ${closed} or choose another --dir`);
   const netns = `ucl-${o.name}`;
   const localIp = o.localCidr.split('/')[0]!;
   say(`network namespace ${netns} with bridge ${o.bridge} (${o.localCidr})`);

@@ -144,8 +144,8 @@ export class DnsmasqSupervisor {
   }
 }
 
-/** The first folder on the way to `dir` that others cannot enter, if any. */
-function closedParent(dir: string): string | undefined {
+/** The first folder on the way to `dir` that others cannot enter, if any (dnsmasq and QEMU drop root). */
+export function closedParent(dir: string): string | undefined {
   let cur = path.resolve(dir);
   const chain: string[] = [];
   while (true) {

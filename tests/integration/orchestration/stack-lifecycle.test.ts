@@ -3,10 +3,10 @@
  * scale up, scale down with a removal policy, a failing deployment and `overcloud failures`, dry-run, a
  * daemon killed mid-create that resumes, and delete.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
-import { startTestDaemon, runCli, OVERCLOUD_BIN, type TestDaemon } from '../../helpers/daemon.js';
+import { runCli, OVERCLOUD_BIN, type TestDaemon, daemonForBlock, FAKE_ORCHESTRATION_CONFIG } from '../../helpers/daemon.js';
 import { OrchestrationClient, type Resource } from '../../../proto/gen/undercloud/v1/orchestration.js';
 
 const TEMPLATES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'overcloud');
@@ -47,13 +47,7 @@ interface EventView { kind: string; data: { resource?: string; stackName?: strin
 
 describe('orchestration through the daemon', () => {
   let d: TestDaemon;
-  beforeAll(async () => {
-    d = await startTestDaemon({ extraConfig: '[orchestration]\nserver_driver = fake\nagent_driver = fake\npoll_max_ms = 100' });
-  });
-  afterAll(async () => {
-    await d?.stop();
-    d?.cleanup();
-  });
+  daemonForBlock({ extraConfig: FAKE_ORCHESTRATION_CONFIG }, (x) => (d = x));
 
   it('dry-run prints the plan and creates nothing', async () => {
     const plan = await json<{ resources: { name: string; action: string; properties: Record<string, unknown> }[] }>(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '--dry-run']);

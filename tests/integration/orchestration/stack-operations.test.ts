@@ -3,10 +3,10 @@
  * template error refused before anything is written, breakpoints (`overcloud stack hook poll|clear`),
  * `overcloud deploy --enable-rollback`, and `overcloud delete` while a create is in progress.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
-import { startTestDaemon, runCli, OVERCLOUD_BIN, type TestDaemon } from '../../helpers/daemon.js';
+import { runCli, OVERCLOUD_BIN, type TestDaemon, daemonForBlock, FAKE_ORCHESTRATION_CONFIG } from '../../helpers/daemon.js';
 import { OrchestrationClient, type Resource } from '../../../proto/gen/undercloud/v1/orchestration.js';
 
 const TEMPLATES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'overcloud');
@@ -34,13 +34,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 
 describe('stack operations through the daemon', () => {
   let d: TestDaemon;
-  beforeAll(async () => {
-    d = await startTestDaemon({ extraConfig: '[orchestration]\nserver_driver = fake\nagent_driver = fake\npoll_max_ms = 100' });
-  });
-  afterAll(async () => {
-    await d?.stop();
-    d?.cleanup();
-  });
+  daemonForBlock({ extraConfig: FAKE_ORCHESTRATION_CONFIG }, (x) => (d = x));
 
   it('refuses a plan with an error two templates down, citing its file, line and column; nothing is created', async () => {
     const r = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('broken.yaml')]);

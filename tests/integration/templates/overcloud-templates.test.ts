@@ -4,10 +4,10 @@
  * templates/roles_data.yaml -e templates/environments/lab-minimal.yaml` (dry-run, create, no-op
  * redeploy, ComputeCount=2), then the full service set as an update, then `overcloud delete`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
-import { startTestDaemon, runCli, OVERCLOUD_BIN, ROOT, type TestDaemon } from '../../helpers/daemon.js';
+import { runCli, OVERCLOUD_BIN, ROOT, type TestDaemon, daemonForBlock, FAKE_ORCHESTRATION_CONFIG } from '../../helpers/daemon.js';
 import { OrchestrationClient } from '../../../proto/gen/undercloud/v1/orchestration.js';
 
 const T = path.join(ROOT, 'templates');
@@ -31,13 +31,7 @@ const events = async (d: TestDaemon) => (await rpc<{ events: { kind: string }[] 
 
 describe('templates/ through the daemon and the CLI (fake servers and agents)', () => {
   let d: TestDaemon;
-  beforeAll(async () => {
-    d = await startTestDaemon({ extraConfig: '[orchestration]\nserver_driver = fake\nagent_driver = fake\npoll_max_ms = 100' });
-  });
-  afterAll(async () => {
-    await d?.stop();
-    d?.cleanup();
-  });
+  daemonForBlock({ extraConfig: FAKE_ORCHESTRATION_CONFIG }, (x) => (d = x));
 
   it('--dry-run --format json prints the lab-minimal plan and creates nothing', async () => {
     const r = await oc(d, [...BASE, ...LAB, '--dry-run', '--format', 'json']);

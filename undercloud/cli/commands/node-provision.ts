@@ -9,7 +9,7 @@ import { InvalidError } from '../../errors.js';
 import { call } from '../common/client.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
-import { nodeClient, nodeColumns, provisionVerb, nodeView, selectNodes, waitForNodes, waitSeconds } from './node-common.js';
+import { nodeClient, nodeColumns, provisionVerb, type VerbArgs, nodeView, selectNodes, waitForNodes, waitSeconds } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 import type { Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
 
@@ -27,6 +27,20 @@ function print(format: ReturnType<typeof globals>['format'], nodes: Node[]): voi
   out(renderData(nodes.map(nodeView), format, () => renderTable(nodes, nodeColumns)));
 }
 
+/** Asks for `v` on each node; with --wait follows them until they reach `expect`; prints them. */
+async function verbAndWait(cmd: Command, names: string[], v: string, args: VerbArgs, expect: string, wait: string | boolean | undefined, defaultWaitS: number): Promise<void> {
+  const g = globals(cmd);
+  const nc = nodeClient(g.config);
+  try {
+    let nodes = await provisionVerb(nc, names, v, args);
+    const w = waitSeconds(wait, defaultWaitS);
+    if (w !== undefined) nodes = await waitForNodes(nc, names, expect, w);
+    print(g.format, nodes);
+  } finally {
+    nc.conn.close();
+  }
+}
+
 export function register(program: Command): void {
   const node = nodeCommand(program);
   node
@@ -35,16 +49,7 @@ export function register(program: Command): void {
     .argument('<nodes...>', 'names or ids')
     .option('--wait [seconds]', 'wait until the nodes are manageable (default 600 s)')
     .action(async (names: string[], opts: { wait?: string | boolean }, cmd: Command) => {
-      const g = globals(cmd);
-      const nc = nodeClient(g.config);
-      try {
-        let nodes = await provisionVerb(nc, names, 'manage');
-        const w = waitSeconds(opts.wait, 600);
-        if (w !== undefined) nodes = await waitForNodes(nc, names, 'manageable', w);
-        print(g.format, nodes);
-      } finally {
-        nc.conn.close();
-      }
+      await verbAndWait(cmd, names, 'manage', {}, 'manageable', opts.wait, 600);
     });
   node
     .command('introspect')
@@ -121,17 +126,9 @@ export function register(program: Command): void {
     .option('--ssh-key <file...>', 'OpenSSH public key file(s) for root')
     .option('--wait [seconds]', 'wait until the nodes are active (default 3600 s)')
     .action(async (names: string[], opts: { image: string; hostname?: string; sshKey?: string[]; wait?: string | boolean }, cmd: Command) => {
-      const g = globals(cmd);
       if (opts.hostname && names.length > 1) throw new InvalidError('CLI_USAGE', '--hostname names one node; deploy several nodes without it (each gets its own name)');
-      const nc = nodeClient(g.config);
-      try {
-        let nodes = await provisionVerb(nc, names, 'deploy', { image: opts.image, ...(opts.hostname ? { hostname: opts.hostname } : {}), sshKeys: readKeys(opts.sshKey) });
-        const w = waitSeconds(opts.wait, 3600);
-        if (w !== undefined) nodes = await waitForNodes(nc, names, 'active', w);
-        print(g.format, nodes);
-      } finally {
-        nc.conn.close();
-      }
+      const args = { image: opts.image, ...(opts.hostname ? { hostname: opts.hostname } : {}), sshKeys: readKeys(opts.sshKey) };
+      await verbAndWait(cmd, names, 'deploy', args, 'active', opts.wait, 3600);
     });
   node
     .command('undeploy')
@@ -139,16 +136,7 @@ export function register(program: Command): void {
     .argument('<nodes...>', 'names or ids')
     .option('--wait [seconds]', 'wait until the nodes are available (default 3600 s)')
     .action(async (names: string[], opts: { wait?: string | boolean }, cmd: Command) => {
-      const g = globals(cmd);
-      const nc = nodeClient(g.config);
-      try {
-        let nodes = await provisionVerb(nc, names, 'undeploy');
-        const w = waitSeconds(opts.wait, 3600);
-        if (w !== undefined) nodes = await waitForNodes(nc, names, 'available', w);
-        print(g.format, nodes);
-      } finally {
-        nc.conn.close();
-      }
+      await verbAndWait(cmd, names, 'undeploy', {}, 'available', opts.wait, 3600);
     });
   node
     .command('rebuild')
@@ -157,16 +145,7 @@ export function register(program: Command): void {
     .option('--image <name>', 'a different image-store disk image (default: the one deployed)')
     .option('--wait [seconds]', 'wait until the nodes are active again (default 3600 s)')
     .action(async (names: string[], opts: { image?: string; wait?: string | boolean }, cmd: Command) => {
-      const g = globals(cmd);
-      const nc = nodeClient(g.config);
-      try {
-        let nodes = await provisionVerb(nc, names, 'rebuild', opts.image ? { image: opts.image } : {});
-        const w = waitSeconds(opts.wait, 3600);
-        if (w !== undefined) nodes = await waitForNodes(nc, names, 'active', w);
-        print(g.format, nodes);
-      } finally {
-        nc.conn.close();
-      }
+      await verbAndWait(cmd, names, 'rebuild', opts.image ? { image: opts.image } : {}, 'active', opts.wait, 3600);
     });
   node
     .command('delete')

@@ -10,19 +10,16 @@
 import type { Json } from '../template/types.js';
 import type { HookRule, HookType } from '../environment/types.js';
 import type { ResourceRecord, StackAction, StackRecord, StackStatus, StacksRepo } from '../../store/stacks.js';
-import type { Logger } from '../../daemon/logging.js';
-import type { AgentPort, ServerPort } from '../ports.js';
-import type { AnyPlugin, ConfigStore, ResourceSnapshot, SignalStore } from '../resources/types.js';
+import type { AnyPlugin, ResourceSnapshot } from '../resources/types.js';
 import { cloneJson, isUpdateAllowed, validatorFor, describeErrors } from '../resources/common.js';
 import { PropertiesInvalidError } from '../resources/errors.js';
 import { Graph } from '../graph/graph.js';
-import { runGraph, type Semaphore } from './scheduler.js';
-import type { Persister } from './persister.js';
+import { runGraph } from './scheduler.js';
 import { pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
 import { resolve, resolveCond } from './templates.js';
 import { UnresolvedPropertiesError } from './errors.js';
 import { EVENT_RESOURCE, EVENT_STACK, stateName } from './states.js';
-import { LeafRunner, apply } from './leaf.js';
+import { LeafRunner, apply, type LeafDeps } from './leaf.js';
 import { runNested } from './nested.js';
 import { hasHook, type Breakpoints } from './breakpoints.js';
 import { isRetired, putBack, restorable, retireRecord } from './retire.js';
@@ -34,15 +31,9 @@ export interface WalkerOptions {
   pollMaxMs: number;
 }
 
-export interface WalkerDeps {
+/** What the walker needs: everything a leaf needs, plus the stack store, hooks and the shutdown signal. */
+export interface WalkerDeps extends LeafDeps {
   repo: StacksRepo;
-  persister: Persister;
-  log: Logger;
-  servers: ServerPort;
-  agent: AgentPort;
-  configs: ConfigStore;
-  waitSignals: SignalStore;
-  semaphore: Semaphore;
   breakpoints: Breakpoints;
   /** Aborted when the daemon shuts down: work stops without marking anything failed, so a restart resumes it. */
   shutdown: AbortSignal;
