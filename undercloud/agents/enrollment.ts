@@ -20,7 +20,12 @@ export function normalizeSerial(serial: string): string {
 }
 
 export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+  // base64url: one token in 64 would start with '-', and `undercloud-agent --token -abc...` reads that as an
+  // option (node:util parseArgs refuses it as ambiguous). Operators paste tokens into command lines: draw again.
+  for (;;) {
+    const token = randomBytes(32).toString('base64url');
+    if (!token.startsWith('-')) return token;
+  }
 }
 
 export interface EnrolledCertificate {

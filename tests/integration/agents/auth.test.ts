@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '../../../undercloud/pki/pki.js';
 import { readLog } from '../../helpers/daemon.js';
-import { agentState, startAgent, startLab, unary, waitUntil, type AgentLab } from './harness.js';
+import { agentState, startAgent, startLab, unary, waitUntil, type AgentLab, waitConnected } from './harness.js';
 
 let lab: AgentLab;
 const secrets: string[] = [];
@@ -34,7 +34,7 @@ describe('agent authentication', () => {
     secrets.push(token);
     const a = startAgent(lab, { nodeId: 'node-a', token });
     try {
-      await waitUntil(async () => (await agentState(lab, 'node-a')) === 'connected', 60_000, 'node-a to connect');
+      await waitConnected(lab, { 'node-a': a });
       const r = await lab.run({ nodeId: 'node-a', kind: 'script', paramsJson: JSON.stringify({ script: '#!/bin/sh\necho hello from $(id -u)\n', always: true }) });
       expect(r.state).toBe('succeeded');
       expect(JSON.parse(r.outputsJson).deploy_stdout).toMatch(/^hello from \d+/);
@@ -63,7 +63,7 @@ describe('agent authentication', () => {
     await waitUntil(() => /agent enrollment refused.*other_node_token/.test(readLog(lab.daemon)), 5000, 'other_node_token in the log');
     // The token was not spent by the impostor: node-c still enrolls with it.
     const c = startAgent(lab, { nodeId: 'node-c', token: tokenC });
-    await waitUntil(async () => (await agentState(lab, 'node-c')) === 'connected', 60_000, 'node-c to connect');
+    await waitConnected(lab, { 'node-c': c });
     await c.kill();
   });
 
@@ -79,7 +79,7 @@ describe('agent authentication', () => {
     const t = await lab.token('node-f');
     secrets.push(t);
     const first = startAgent(lab, { nodeId: 'node-f', token: t });
-    await waitUntil(async () => (await agentState(lab, 'node-f')) === 'connected', 60_000, 'node-f to connect');
+    await waitConnected(lab, { 'node-f': first });
     await first.kill();
     await refused({ nodeId: 'node-f', token: t });
     await waitUntil(() => /agent enrollment refused.*used_token/.test(readLog(lab.daemon)), 5000, 'used_token in the log');
@@ -88,7 +88,7 @@ describe('agent authentication', () => {
   it('refuses a client certificate from another CA', async () => {
     const t = await lab.token('node-g');
     const a = startAgent(lab, { nodeId: 'node-g', token: t });
-    await waitUntil(async () => (await agentState(lab, 'node-g')) === 'connected', 60_000, 'node-g to connect');
+    await waitConnected(lab, { 'node-g': a });
     await a.kill();
     // Forge: same node id, a certificate signed by a CA the daemon does not trust.
     const { issueCertificate } = await import('../../../undercloud/pki/pki.js');
@@ -105,7 +105,7 @@ describe('agent authentication', () => {
     const t = await lab.token('node-h');
     secrets.push(t);
     const a = startAgent(lab, { nodeId: 'node-h', token: t });
-    await waitUntil(async () => (await agentState(lab, 'node-h')) === 'connected', 60_000, 'node-h to connect');
+    await waitConnected(lab, { 'node-h': a });
     const r = (await unary(lab.client, 'revokeAgent', { nodeId: 'node-h', reason: 'rebuild' })) as { revokedCertificates: number };
     expect(r.revokedCertificates).toBe(1);
     expect(await a.exited, a.output()).toBe(3);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNDERCLOUD_BIN, readLog, runCli } from '../../helpers/daemon.js';
-import { agentState, startAgent, startLab, waitUntil, type AgentLab, type AgentProcess } from './harness.js';
+import { startAgent, startLab, waitUntil, type AgentLab, type AgentProcess, waitConnected } from './harness.js';
 
 let lab: AgentLab;
 let agent: AgentProcess | undefined;
@@ -47,7 +47,7 @@ describe('undercloud agent', () => {
     expect(yaml.stdout).toMatch(/^token: \S+$/m);
 
     agent = startAgent(lab, { nodeId: 'cli-1', token: t.token, root });
-    await waitUntil(async () => (await agentState(lab, 'cli-1')) === 'connected', 60_000, 'cli-1 to connect');
+    await waitConnected(lab, { 'cli-1': agent! });
 
     const eventText = (await uc('-f', 'json', 'events', '--kind', 'agent.', '--limit', '1000')).stdout;
     expect(eventText).toContain('agent.token_issued');

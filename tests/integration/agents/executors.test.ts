@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMachine, fakeTools } from '../../fixtures/agents/fake-tools.js';
-import { agentState, startAgent, startLab, waitUntil, type AgentLab, type AgentProcess } from './harness.js';
+import { startAgent, startLab, waitUntil, type AgentLab, type AgentProcess, waitConnected } from './harness.js';
 
 let lab: AgentLab;
 let nodeAgent: AgentProcess;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   fakeMachine(root);
   nodeAgent = startAgent(lab, { nodeId: 'node-1', token: await lab.token('node-1'), root, env: fake.env });
   ramdiskAgent = startAgent(lab, { nodeId: 'ramdisk-1', token: await lab.token('ramdisk-1'), root, mode: 'ramdisk', dryRun: false, env: fake.env });
-  await waitUntil(async () => (await agentState(lab, 'node-1')) === 'connected' && (await agentState(lab, 'ramdisk-1')) === 'connected', 60_000, 'the agents to connect');
+  await waitConnected(lab, { 'node-1': nodeAgent, 'ramdisk-1': ramdiskAgent });
 });
 afterAll(async () => {
   await nodeAgent?.kill();
@@ -152,9 +152,7 @@ describe('power steps (dry run)', () => {
   it('power_off reports first, then acts', async () => {
     const a = startAgent(lab, { nodeId: 'ramdisk-2', token: await lab.token('ramdisk-2'), mode: 'ramdisk', dryRun: true, root });
     try {
-      await waitUntil(async () => (await agentState(lab, 'ramdisk-2')) === 'connected', 60_000, 'ramdisk-2 to connect').catch((err: Error) => {
-        throw new Error(`${err.message}; agent output:\n${a.output()}`);
-      });
+      await waitConnected(lab, { 'ramdisk-2': a });
       const r = await run('ramdisk-2', 'power_off', { delay_ms: 0 });
       expect(r.state).toBe('succeeded');
       await waitUntil(() => existsSync(path.join(a.stateDir, 'power-actions.log')), 5000, 'the dry-run power action');

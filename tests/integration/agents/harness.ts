@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AgentsClient, type LogLine, type RunStepRequest, type StepInfo } from '../../../proto/gen/undercloud/v1/agents.js';
-import { ROOT, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { ROOT, readLog, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
 
 /** Agent state dirs this run created; removed by lab.close(). */
 const createdDirs: string[] = [];
@@ -94,7 +94,7 @@ export function startAgent(lab: AgentLab, o: { nodeId: string; token?: string; s
   if (!o.stateDir) createdDirs.push(stateDir);
   mkdirSync(stateDir, { recursive: true });
   const args = [AGENT_BUNDLE, '--server', `127.0.0.1:${lab.port}`, '--ca-file', o.caFile ?? lab.caFile, '--node-id', o.nodeId, '--state-dir', stateDir, '--mode', o.mode ?? 'node'];
-  if (o.token) args.push('--token', o.token);
+  if (o.token) args.push(`--token=${o.token}`);
   if (o.root) args.push('--root', o.root);
   if (o.dryRun) args.push('--dry-run');
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
@@ -122,4 +122,27 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, ms: numb
 export async function agentState(lab: AgentLab, nodeId: string): Promise<string | undefined> {
   const r = (await unary(lab.client, 'listAgents', {})) as { agents: { nodeId: string; state: string }[] };
   return r.agents.find((a) => a.nodeId === nodeId)?.state;
+}
+
+/**
+ * Waits until every named agent's session is up. On a timeout the error carries what explains it: each
+ * agent's own output (enrollment refusals, TLS errors, a crash) and the tail of the daemon's log.
+ */
+export async function waitConnected(lab: AgentLab, agents: Record<string, AgentProcess>, ms = 60_000): Promise<void> {
+  const ids = Object.keys(agents);
+  try {
+    await waitUntil(async () => {
+      for (const id of ids) if ((await agentState(lab, id)) !== 'connected') return false;
+      return true;
+    }, ms, `${ids.join(', ')} to connect`);
+  } catch (err) {
+    const states = await Promise.all(ids.map(async (id) => `${id}: ${(await agentState(lab, id).catch((e: Error) => e.message)) ?? 'no session'}`));
+    const outputs = ids.map((id) => {
+      const a = agents[id]!;
+      const exit = a.proc.exitCode !== null || a.proc.signalCode !== null ? ` (exited ${a.proc.exitCode ?? a.proc.signalCode})` : ' (running)';
+      return `--- agent ${id}${exit}:\n${a.output().split('\n').slice(-40).join('\n')}`;
+    });
+    const log = readLog(lab.daemon).split('\n').slice(-40).join('\n');
+    throw new Error(`${(err as Error).message}\nstates: ${states.join('; ')}\n${outputs.join('\n')}\n--- daemon log tail:\n${log}`);
+  }
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERCLOUD_BIN, runCli } from '../../helpers/daemon.js';
-import { agentState, startAgent, startLab, unary, waitUntil, type AgentLab } from './harness.js';
+import { agentState, startAgent, startLab, unary, waitUntil, type AgentLab, waitConnected } from './harness.js';
 
 let lab: AgentLab;
 const work = mkdtempSync(path.join(tmpdir(), 'agent-life-'));
@@ -34,7 +34,7 @@ describe('agent lifecycle', () => {
   it('resends an unfinished step to an agent restarted mid-step, and it completes', async () => {
     const counter = path.join(work, 'restart-agent');
     const a1 = startAgent(lab, { nodeId: 'life-1', token: await lab.token('life-1') });
-    await waitUntil(async () => (await agentState(lab, 'life-1')) === 'connected', 60_000, 'life-1 to connect');
+    await waitConnected(lab, { 'life-1': a1 });
     const done = lab.run({ nodeId: 'life-1', stepId: 'restart-agent-1', kind: 'script', paramsJson: JSON.stringify(slowScript(counter, 1)) });
     await waitUntil(() => existsSync(counter), 10_000, 'the script to start');
     await a1.kill('SIGKILL');
@@ -56,7 +56,7 @@ describe('agent lifecycle', () => {
     const counter = path.join(work, 'restart-daemon');
     const a = startAgent(lab, { nodeId: 'life-2', token: await lab.token('life-2') });
     try {
-      await waitUntil(async () => (await agentState(lab, 'life-2')) === 'connected', 60_000, 'life-2 to connect');
+      await waitConnected(lab, { 'life-2': a });
       const pending = lab.run({ nodeId: 'life-2', stepId: 'restart-daemon-1', kind: 'script', paramsJson: JSON.stringify(slowScript(counter, 2)) });
       pending.catch(() => undefined);
       await waitUntil(() => existsSync(counter), 10_000, 'the script to start');
@@ -73,7 +73,7 @@ describe('agent lifecycle', () => {
   it('marks a silent agent lost and fails its step with agent_lost', async () => {
     const counter = path.join(work, 'lost');
     const a = startAgent(lab, { nodeId: 'life-3', token: await lab.token('life-3') });
-    await waitUntil(async () => (await agentState(lab, 'life-3')) === 'connected', 60_000, 'life-3 to connect');
+    await waitConnected(lab, { 'life-3': a });
     const done = lab.run({ nodeId: 'life-3', stepId: 'lost-1', kind: 'script', paramsJson: JSON.stringify(slowScript(counter, 60)), timeoutMs: 120_000 });
     await waitUntil(() => existsSync(counter), 10_000, 'the script to start');
     // SIGSTOP: the TCP connection stays open but the agent says nothing (a hung or partitioned node).
@@ -93,7 +93,7 @@ describe('agent lifecycle', () => {
   it('stores log chunks in order and serves them with overcloud node logs (--step, --follow)', async () => {
     const a = startAgent(lab, { nodeId: 'life-4', token: await lab.token('life-4') });
     try {
-      await waitUntil(async () => (await agentState(lab, 'life-4')) === 'connected', 60_000, 'life-4 to connect');
+      await waitConnected(lab, { 'life-4': a });
       const follow = spawn(process.execPath, [OVERCLOUD_BIN, '--config', lab.daemon.configFile, 'node', 'logs', 'life-4', '--follow'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let followed = '';
       follow.stdout.on('data', (b: Buffer) => (followed += b.toString()));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../../undercloud/store/store.js';
 import { AgentsRepo } from '../../../undercloud/store/agents.js';
 import { createCa } from '../../../undercloud/pki/pki.js';
-import { Enrollment, hashToken, normalizeSerial } from '../../../undercloud/agents/enrollment.js';
+import { Enrollment, hashToken, newToken, normalizeSerial } from '../../../undercloud/agents/enrollment.js';
 import { AgentAuthError } from '../../../undercloud/agents/errors.js';
 
 const pub = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -65,5 +65,13 @@ describe('Enrollment', () => {
     const second = await e.enroll('node-1', e.issueToken('node-1').token, pub());
     expect(repo.revokedSerials()).toContain(first.serial);
     expect(repo.get('node-1')?.certSerial).toBe(second.serial);
+  });
+});
+
+describe('newToken', () => {
+  it('is 32 random bytes in base64url that never starts with "-" (the agent would read it as an option)', () => {
+    const tokens = Array.from({ length: 3000 }, () => newToken());
+    for (const t of tokens) expect(t).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{42}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
   });
 });
