@@ -102,8 +102,10 @@ describe('the golden image element openstack-packages', () => {
     const { elements } = resolveElements(def!, [DEFAULT_ELEMENTS_DIR]);
     expect(elements.map((e) => e.name)).toEqual(expect.arrayContaining(['debian', 'overcloud-base', 'openstack-packages']));
     const el = loadElement(path.join(DEFAULT_ELEMENTS_DIR, 'openstack-packages'));
-    expect(el.deps).toEqual(['overcloud-base']);
-    expect(el.phases['finalise.d']?.map((x) => x.name)).toEqual(['60-openstack-services-off']);
+    expect(el.deps).toEqual(['overcloud-base', 'openstack-services-off']);
+    expect(elements.map((e) => e.name)).toContain('openstack-services-off');
+    const off = loadElement(path.join(DEFAULT_ELEMENTS_DIR, 'openstack-services-off'));
+    expect(off.phases['finalise.d']?.map((x) => x.name)).toEqual(['60-openstack-services-off']);
     const listed = new Set(el.packages.map((x) => x.name));
     const needed = new Set(['crudini', 'curl']);
     for (const f of walk(T).filter((x) => x.startsWith('deployment/') && x.endsWith('.yaml'))) {
@@ -111,6 +113,26 @@ describe('the golden image element openstack-packages', () => {
       for (const p of doc.outputs.role_data.value.packages ?? []) needed.add(p);
     }
     expect([...needed].filter((p) => !listed.has(p))).toEqual([]);
+  });
+});
+
+describe('the lab image element openstack-lab-packages', () => {
+  it("preinstalls every package of lab-minimal's services, and the lab image definition uses it", () => {
+    const el = loadElement(path.join(DEFAULT_ELEMENTS_DIR, 'openstack-lab-packages'));
+    expect(el.deps).toEqual(['overcloud-base', 'openstack-services-off']);
+    const listed = new Set(el.packages.map((x) => x.name));
+    const services = ROLES.flatMap((r) => labDefaults[`${r}Services`] as string[]);
+    const needed = new Set(['crudini', 'curl']);
+    for (const s of services) {
+      const doc = parseYaml(readFileSync(path.join(T, registry[s]!), 'utf8')) as { outputs: { role_data: { value: { packages?: string[] } } } };
+      for (const p of doc.outputs.role_data.value.packages ?? []) needed.add(p);
+    }
+    expect([...needed].filter((p) => !listed.has(p))).toEqual([]);
+    const defs = parseImageDefinitions(readFileSync(path.join(DEFAULT_ELEMENTS_DIR, '..', 'overcloud-images-lab.yaml'), 'utf8'));
+    const image = defs.find((d) => d.imagename === 'overcloud-lab-minimal')!;
+    expect(image.elements).toEqual(expect.arrayContaining(['overcloud-base', 'openstack-lab-packages']));
+    expect(defs.find((d) => d.imagename === 'deploy-ramdisk')?.ramdisk).toBe(true);
+    for (const r of ROLES) expect(labDefaults[`${r}Image`]).toBe('overcloud-lab-minimal');
   });
 });
 

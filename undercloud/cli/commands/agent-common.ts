@@ -1,7 +1,8 @@
 /** Shared pieces of the `undercloud agent` commands: the client, option parsers, the agent and step views. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { AgentsClient, type AgentInfo, type StepInfo } from '../../../proto/gen/undercloud/v1/agents.js';
-import { connect, type Connection } from '../common/client.js';
+import { BaremetalClient } from '../../../proto/gen/undercloud/v1/baremetal.js';
+import { call, connect, type Connection } from '../common/client.js';
 import type { Column } from '../common/output.js';
 import { globals } from '../common/program.js';
 
@@ -81,4 +82,14 @@ export function agentCommand(program: Command): Command {
   const existing = program.commands.find((c) => c.name() === 'agent');
   if (existing) return existing;
   return program.command('agent').description('node agents: enrollment tokens, sessions, revocation, steps');
+}
+
+/** The id of an enrolled bare-metal node named `node`; anything else is taken as an agent's node id as given. */
+export async function enrolledNodeId(conn: Connection, node: string): Promise<string> {
+  const bm = conn.client(BaremetalClient);
+  try {
+    return (await call(conn, bm.getNode, bm, { node })).node?.id ?? node;
+  } catch {
+    return node;
+  }
 }

@@ -17,7 +17,7 @@ import { call } from '../common/client.js';
 import { EXIT, RemoteError } from '../common/errors.js';
 import { renderData, renderFields } from '../common/output.js';
 import { globals, out } from '../common/program.js';
-import { agentCommand, seconds, stepView, withAgents } from './agent-common.js';
+import { agentCommand, enrolledNodeId, seconds, stepView, withAgents } from './agent-common.js';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 /** The daemon's default step timeout (hub.ts) and what --wait adds to a step's budget for [agents] timeout_grace. */
@@ -104,7 +104,7 @@ export function register(program: Command): void {
   agentCommand(program)
     .command('run')
     .description('dispatch one step to a node\'s agent (stored first, sent when the agent is connected); --wait returns once it finished')
-    .argument('<node>', 'node id')
+    .argument('<node>', 'node id, or an enrolled bare-metal node\'s name')
     .argument('<kind>', 'step kind: script, file, package, service, inventory, disk_wipe, disk_export, power_off, reboot')
     .option('-p, --param <key=value>', 'a parameter: KEY=VALUE is a string, KEY:=JSON a typed value (repeatable)', collect(parseParam))
     .option('--param-file <key=path>', 'a string parameter read from a file, e.g. script=./configure.sh (repeatable)', collect(parseParamFile))
@@ -127,6 +127,7 @@ export function register(program: Command): void {
       }
       const stepId = opts.id ?? randomUUID();
       await withAgents(cmd, async (conn, client) => {
+        node = await enrolledNodeId(conn, node);
         const agents = await call(conn, client.listAgents, client, {});
         const state = agents.agents.find((a) => a.nodeId === node)?.state;
         if (state !== 'connected') {

@@ -1,20 +1,10 @@
 /** `overcloud node logs NODE [--step ID] [--follow]`: the stored log of a node's agent steps, then live. */
 import type { Command } from 'commander';
 import { AgentsClient, type LogLine } from '../../../proto/gen/undercloud/v1/agents.js';
-import { call, connect, translateError, type Connection } from '../common/client.js';
-import { BaremetalClient } from '../../../proto/gen/undercloud/v1/baremetal.js';
+import { connect, translateError } from '../common/client.js';
+import { enrolledNodeId } from './agent-common.js';
 import { globals, out } from '../common/program.js';
 import { nodeCommand } from './node-group.js';
-
-/** The id of an enrolled node named `node`; anything else is taken as an agent's node id as given. */
-async function enrolledNodeId(conn: Connection, node: string): Promise<string> {
-  const bm = conn.client(BaremetalClient);
-  try {
-    return (await call(conn, bm.getNode, bm, { node })).node?.id ?? node;
-  } catch {
-    return node;
-  }
-}
 
 export function register(program: Command): void {
   nodeCommand(program)

@@ -4,6 +4,8 @@
  * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan.
  * Rollback is off by default, as TripleO deploys (Heat's disable_rollback=true); `--enable-rollback` turns it on.
  */
+import { chmodSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
@@ -32,6 +34,20 @@ function parseParams(list: string[] | undefined): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Writes the stack's `overcloudrc` output to DIR/STACKrc (mode 0600: it holds the admin password), as
+ * TripleO's deploy leaves `overcloudrc` behind. Returns the path, or undefined when the templates have no
+ * such output.
+ */
+export function writeStackRc(dir: string, stack: string, outputs: unknown): string | undefined {
+  const rc = (outputs as Record<string, unknown> | null)?.overcloudrc;
+  if (typeof rc !== 'string' || rc === '') return undefined;
+  const file = path.resolve(dir, `${stack}rc`);
+  writeFileSync(file, rc.endsWith('\n') ? rc : `${rc}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // an existing file keeps its mode otherwise
+  return file;
+}
+
 export function register(program: Command): void {
   program
     .command('deploy')
@@ -45,7 +61,8 @@ export function register(program: Command): void {
     .option('--timeout <minutes>', 'stack action timeout in minutes', '240')
     .option('--no-wait', 'return once the action has started')
     .option('--enable-rollback', 'on failure, roll back: a create deletes what it created, an update returns to the previous templates', false)
-    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean }, cmd: Command) => {
+    .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) after a successful deploy', '.')
+    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean; rcDir: string }, cmd: Command) => {
       const g = globals(cmd);
       const bundle = await loadBundle(opts.templates, { environments: opts.environmentFile ?? [], ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
       const req: StackRequest = {
@@ -84,6 +101,9 @@ export function register(program: Command): void {
         if (deployFailed(final) || final.action === 'DELETE') {
           if (g.format === 'table' && final.status === 'FAILED') await printFailures(conn, final.name);
           process.exitCode = EXIT.error;
+        } else {
+          const rc = writeStackRc(opts.rcDir, final.name, view.outputs);
+          if (rc) process.stderr.write(`overcloud credentials written to ${rc} (source it, then use the openstack client)\n`);
         }
       } finally {
         conn.close();

@@ -1,0 +1,189 @@
+/**
+ * Issue 8's end-to-end test: an operator's whole day with the undercloud, driven only through the public
+ * commands (scripts/quickstart, scripts/teardown, bin/overcloud, bin/undercloud) and checked with real
+ * clients: the `openstack` client against the deployed Keystone (from inside the lab's network namespace,
+ * where the overcloud lives) and the services' state on each node through its agent.
+ *
+ *   1. scripts/quickstart: install the undercloud (config, state and socket in a temp folder), the VM lab
+ *      (3 TCG nodes in a network namespace), the lab images (shared test cache), import --introspect
+ *      --provide, `overcloud deploy` with lab-minimal (Controller: MariaDB + Keystone; Compute: chrony;
+ *      Storage scaled to 0 by tests/e2e/e2e-env.yaml to keep the run inside CI's budget);
+ *   2. scale Compute from 1 to 2 (the third node);
+ *   3. rebuild a Compute node from its image;
+ *   4. a no-op redeploy: seconds, nothing changed;
+ *   5. `overcloud delete`: every node back to available and powered off;
+ *   then scripts/teardown removes the lab and the undercloud. Each phase's wall time is printed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { OVERCLOUD_BIN, ROOT, UNDERCLOUD_BIN } from '../helpers/daemon.js';
+
+const MIN = 60_000;
+const CACHE = path.join(tmpdir(), 'undercloud-dib-test-cache');
+const TEMPLATES = path.join(ROOT, 'templates');
+const E2E_ENV = path.join(ROOT, 'tests', 'e2e', 'e2e-env.yaml');
+const work = mkdtempSync(path.join(tmpdir(), 'uc-e2e-'));
+const lab = `e2e${randomBytes(2).toString('hex')}`;
+const netns = `ucl-${lab}`;
+const conf = path.join(work, 'undercloud.conf');
+const transcript = path.join(work, 'transcript.log');
+const phases: [string, number][] = [];
+
+/** What every command of the run sees: the quickstart's knobs, and the undercloud.conf it installs. */
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  UNDERCLOUD_CONFIG: conf,
+  INSTALL_FLAGS: `--state-dir ${work}/state --socket-path ${work}/run/undercloud.sock --log-file ${work}/log/undercloud.log`,
+  LAB_NAME: lab, LAB_DIR: path.join(work, 'lab'), LAB_NODES: '3', LAB_PROFILES: 'control,compute', LAB_MEMORY: '2048',
+  IMAGES: path.join(work, 'images'), IMAGE_CACHE: CACHE, RC_DIR: work, SKIP_BUILD: '1', STACK: 'overcloud',
+  ENVIRONMENTS: `-e ${E2E_ENV}`,
+};
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs a command as the operator would, appending everything it prints to the transcript. */
+function sh(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    appendFileSync(transcript, `\n$ ${cmd} ${args.join(' ')}\n`);
+    const p = spawn(cmd, args, { cwd: ROOT, env: o.env ?? env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); appendFileSync(transcript, b); });
+    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); appendFileSync(transcript, b); });
+    const timer = o.timeoutMs ? setTimeout(() => p.kill('SIGTERM'), o.timeoutMs) : undefined;
+    p.on('close', (code) => { if (timer) clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+const oc = (...args: string[]) => sh(process.execPath, [OVERCLOUD_BIN, ...args]);
+const uc = (...args: string[]) => sh(process.execPath, [UNDERCLOUD_BIN, ...args]);
+const json = <T>(r: Run): T => JSON.parse(r.stdout) as T;
+
+/** The tail of the transcript, the daemon log and every node console: what to read when a phase fails. */
+function explain(r: Run): string {
+  const tail = (file: string, n: number) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-n).join('\n') : '(none)');
+  const labDir = path.join(work, 'lab');
+  const consoles = existsSync(labDir) ? readdirSync(labDir).filter((f) => f.endsWith('.console.log')).map((f) => `--- ${f}\n${tail(path.join(labDir, f), 30)}`) : [];
+  return [`exit ${r.code}`, r.stderr.slice(-6000), `--- daemon log\n${tail(path.join(work, 'log', 'undercloud.log'), 40)}`, ...consoles].join('\n');
+}
+
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    phases.push([name, (Date.now() - t0) / 1000]);
+  }
+}
+
+interface NodeJson { name: string; id: string; provision_state: string; power_state: string; instance_uuid?: string | null }
+async function nodes(): Promise<NodeJson[]> {
+  const r = await oc('-f', 'json', 'node', 'list');
+  if (r.code !== 0) throw new Error(explain(r));
+  return json<NodeJson[]>(r);
+}
+
+/** Runs a shell script on a node through its agent (`undercloud agent run --wait`) and returns its stdout. */
+async function onNode(node: string, script: string): Promise<string> {
+  const r = await uc('-f', 'json', 'agent', 'run', node, 'script', '--param', `script=#!/bin/sh\n${script}\n`, '--param', 'always:=true', '--wait', '300');
+  if (r.code !== 0) throw new Error(`agent run on ${node} failed:\n${explain(r)}\n${r.stdout}`);
+  return String(json<{ outputs: { deploy_stdout?: string } }>(r).outputs.deploy_stdout ?? '');
+}
+
+/** `openstack token issue` from inside the lab's namespace with the credentials the deploy wrote. */
+async function tokenIssue(): Promise<Run> {
+  const rc = path.join(work, 'overcloudrc');
+  return sh('ip', ['netns', 'exec', netns, 'bash', '-c', `. ${rc} && openstack token issue -f json`], { env: { PATH: process.env.PATH, HOME: work } });
+}
+
+const deployArgs = (...extra: string[]) => ['deploy', '--templates', TEMPLATES, '-r', path.join(TEMPLATES, 'roles_data.yaml'),
+  '-e', path.join(TEMPLATES, 'environments', 'lab-minimal.yaml'), '-e', E2E_ENV, ...extra, '--stack', 'overcloud', '--rc-dir', work];
+
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('the e2e test needs root (network namespaces, libvirtd, undercloud install)');
+  for (const tool of ['openstack', 'virsh', 'libvirtd', 'dnsmasq', 'qemu-system-x86_64', 'mmdebstrap']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      throw new Error(`${tool} is missing: scripts/test installs tests/debian-packages.txt and undercloud/install/debian-packages.txt (python3-openstackclient gives openstack)`);
+    }
+  }
+  chmodSync(work, 0o755); // dnsmasq and QEMU drop root: every parent of the lab's files must be searchable
+  // The operator's undercloud.conf before `undercloud install`: the quickstart keeps these and adds the rest.
+  writeFileSync(conf, '[DEFAULT]\nclean_nodes = false\n');
+  writeFileSync(transcript, '');
+});
+
+afterAll(async () => {
+  const down = await sh(path.join(ROOT, 'scripts', 'teardown'), ['--purge'], { timeoutMs: 15 * MIN });
+  process.stdout.write(`\nphase times (s):\n${phases.map(([n, s]) => `  ${n.padEnd(34)} ${s.toFixed(0).padStart(6)}`).join('\n')}\ntranscript: ${transcript}\n`);
+  if (down.code !== 0) process.stdout.write(`teardown failed:\n${down.stderr}\n`);
+  if (existsSync(`/run/netns/${netns}`)) throw new Error(`teardown left the namespace ${netns}`);
+  if (down.code === 0) rmSync(work, { recursive: true, force: true });
+}, 20 * MIN);
+
+describe('the operator flow, end to end in the VM lab', () => {
+  it('quickstart: install, lab, images, import --introspect --provide, deploy lab-minimal; Keystone answers', async () => {
+    const r = await phase('quickstart', () => sh(path.join(ROOT, 'scripts', 'quickstart'), [], { timeoutMs: 50 * MIN }));
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/overcloud CREATE_COMPLETE/);
+    const all = await nodes();
+    expect(all.map((n) => n.provision_state).sort()).toEqual(['active', 'active', 'available']);
+    expect(readFileSync(path.join(work, 'overcloudrc'), 'utf8')).toMatch(/OS_AUTH_URL=http:\/\/192\.168\.24\.\d+:5000/);
+
+    const token = await phase('openstack token issue', tokenIssue);
+    expect(token.code, token.stderr).toBe(0);
+    expect(json<{ id: string; expires: string; project_id: string }>(token)).toMatchObject({ id: expect.stringMatching(/^\S{20,}$/) });
+
+    const controller = all.find((n) => n.provision_state === 'active' && /control/.test(n.name));
+    const compute = all.find((n) => n.provision_state === 'active' && /compute/.test(n.name));
+    expect(await onNode(controller!.name, 'systemctl is-active mariadb keystone')).toBe('active\nactive\n');
+    expect(await onNode(compute!.name, 'systemctl is-active chrony; systemctl is-active mariadb || true')).toMatch(/^active\n(inactive|unknown)\n$/);
+  }, 55 * MIN);
+
+  it('scales Compute from 1 to 2: the third node is deployed and configured, the others keep running', async () => {
+    const scale = path.join(work, 'scale-compute.yaml');
+    writeFileSync(scale, 'parameter_defaults:\n  ComputeCount: 2\n');
+    const r = await phase('scale Compute 1 -> 2', () => oc(...deployArgs('-e', scale)));
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    const computes = (await nodes()).filter((n) => /compute/.test(n.name));
+    expect(computes.map((n) => n.provision_state)).toEqual(['active', 'active']);
+    for (const n of computes) expect(await onNode(n.name, 'systemctl is-active chrony')).toBe('active\n');
+    expect((await tokenIssue()).code).toBe(0);
+  }, 30 * MIN);
+
+  it('rebuilds a Compute node from its image: a fresh system whose agent enrolls again', async () => {
+    const [node] = (await nodes()).filter((n) => /compute/.test(n.name));
+    await onNode(node!.name, 'touch /root/before-rebuild');
+    const r = await phase('node rebuild', () => oc('node', 'rebuild', node!.name, '--wait', '1800'));
+    expect(r.code, explain(r)).toBe(0);
+    expect((await nodes()).find((n) => n.name === node!.name)?.provision_state).toBe('active');
+    expect(await onNode(node!.name, 'test -e /root/before-rebuild && echo kept || echo gone')).toBe('gone\n');
+  }, 30 * MIN);
+
+  it('redeploys with nothing changed in seconds, and changes nothing', async () => {
+    const scale = path.join(work, 'scale-compute.yaml');
+    const before = await oc('-f', 'json', 'stack', 'resources', '--stack', 'overcloud', '--nested');
+    const t0 = Date.now();
+    const r = await phase('no-op redeploy', () => oc(...deployArgs('-e', scale)));
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    expect(seconds).toBeLessThan(60);
+    const after = await oc('-f', 'json', 'stack', 'resources', '--stack', 'overcloud', '--nested');
+    expect(json(after)).toEqual(json(before));
+  }, 10 * MIN);
+
+  it('overcloud delete: the stack is gone and every node is available and powered off', async () => {
+    const r = await phase('overcloud delete', () => oc('delete', '--stack', 'overcloud', '--yes'));
+    expect(r.code, explain(r)).toBe(0);
+    const status = await oc('status', '--stack', 'overcloud');
+    expect(status.code).not.toBe(0);
+    expect(status.stderr).toMatch(/not found|no stack/i);
+    expect((await nodes()).map((n) => [n.provision_state, n.power_state])).toEqual([['available', 'power off'], ['available', 'power off'], ['available', 'power off']]);
+  }, 20 * MIN);
+});
