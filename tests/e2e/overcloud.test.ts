@@ -33,12 +33,11 @@ const conf = path.join(work, 'undercloud.conf');
 const transcript = path.join(work, 'transcript.log');
 const phases: [string, number][] = [];
 
-/** What every command of the run sees: the quickstart's knobs, and the undercloud.conf it installs. */
+/** What every command of the run sees: the quickstart's knobs, and the undercloud.conf it installs (in `work`). */
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   UNDERCLOUD_CONFIG: conf,
-  INSTALL_FLAGS: `--state-dir ${work}/state --socket-path ${work}/run/undercloud.sock --log-file ${work}/log/undercloud.log`,
-  LAB_NAME: lab, LAB_DIR: path.join(work, 'lab'), LAB_NODES: '3', LAB_PROFILES: 'control,compute', LAB_MEMORY: '2048',
+  LAB_NAME: lab, LAB_DIR: path.join(work, 'lab'), LAB_NODES: '3', LAB_PROFILES: 'control,compute,compute', LAB_MEMORY: '2048',
   IMAGES: path.join(work, 'images'), IMAGE_CACHE: CACHE, RC_DIR: work, SKIP_BUILD: '1', STACK: 'overcloud',
   ENVIRONMENTS: `-e ${E2E_ENV}`,
 };
@@ -112,8 +111,8 @@ beforeAll(() => {
     }
   }
   chmodSync(work, 0o755); // dnsmasq and QEMU drop root: every parent of the lab's files must be searchable
-  // The operator's undercloud.conf before `undercloud install`: the quickstart keeps these and adds the rest.
-  writeFileSync(conf, '[DEFAULT]\nclean_nodes = false\n');
+  // No undercloud.conf yet: `undercloud install` writes one whose state, certificates, socket and log stay
+  // beside it (a config outside /etc), and the lab adds its settings.
   writeFileSync(transcript, '');
 });
 

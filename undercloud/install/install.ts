@@ -4,7 +4,7 @@
  * named as TripleO's undercloud.conf names them; an existing config keeps every line the flags don't set.
  * The new config is validated before it is written: bad flags change nothing.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig, type DaemonConfig } from '../daemon/config.js';
@@ -100,7 +100,12 @@ export async function install(opts: InstallOptions): Promise<{ steps: StepResult
   const dirs = [config.stateDir, path.join(config.stateDir, 'images'), path.dirname(config.socketPath), ...(config.logFile ? [path.dirname(config.logFile)] : [])];
   const made = dirs.filter((d) => !existsSync(d));
   for (const d of made) mkdirSync(d, { recursive: true, mode: 0o750 });
-  record('directories', made.length ? 'changed' : 'unchanged', made.length ? `created ${made.join(', ')}` : 'present');
+  // dnsmasq drops root: it must be able to pass through the state folder to its hosts and TFTP folders
+  // (searchable, not listable, by others; the store inside is 0600).
+  const closed = (statSync(config.stateDir).mode & 0o001) === 0;
+  if (closed) chmodSync(config.stateDir, 0o711);
+  const detail = [made.length ? `created ${made.join(', ')}` : '', closed ? `made ${config.stateDir} searchable (0711) for dnsmasq` : ''].filter(Boolean).join('; ');
+  record('directories', detail ? 'changed' : 'unchanged', detail || 'present');
 
   // 4. certificates
   const names = [config.localIp.split('/')[0]!, '127.0.0.1', 'localhost', hostname()];

@@ -4,8 +4,9 @@
  * private libvirtd whose QEMU guests' tap devices join that bridge.
  *
  * The libvirtd runs in the namespace and in a mount namespace of its own where:
- * - /run/libvirt, /etc/libvirt/qemu and /var/lib/libvirt/qemu are the lab's own folders, so it never meets
- *   a libvirtd of the host (sockets, domain definitions, networks) and `lab down` leaves nothing behind;
+ * - /run/libvirt, /etc/libvirt/qemu, /etc/libvirt/storage and /var/lib/libvirt/qemu are the lab's own
+ *   folders, so it never meets a libvirtd of the host (sockets, domain definitions, networks, storage pools)
+ *   and `lab down` leaves nothing behind;
  * - /dev/kvm is covered: on these machines KVM exists but does not work, and a libvirtd that can open it
  *   re-probes QEMU on every call (30 s per define); the guests are TCG anyway;
  * - qemu.conf is a copy with `namespaces = [ ]` (no per-domain /dev) and no security driver; QEMU runs as
@@ -86,7 +87,8 @@ export async function startLibvirtd(ns: string, labDir: string): Promise<Libvirt
   }
   const etcQemu = path.join(p.dir, 'etc-qemu');
   const varQemu = path.join(p.dir, 'var-qemu');
-  for (const d of [p.runDir, etcQemu, varQemu, '/run/libvirt', '/etc/libvirt/qemu', '/var/lib/libvirt/qemu']) mkdirSync(d, { recursive: true });
+  const etcStorage = path.join(p.dir, 'etc-storage');
+  for (const d of [p.runDir, etcQemu, varQemu, etcStorage, '/run/libvirt', '/etc/libvirt/qemu', '/etc/libvirt/storage', '/var/lib/libvirt/qemu']) mkdirSync(d, { recursive: true });
   const base = existsSync('/etc/libvirt/qemu.conf') ? readFileSync('/etc/libvirt/qemu.conf', 'utf8') : '';
   const qemuConf = path.join(p.dir, 'qemu.conf');
   // QEMU keeps running as libvirt-qemu: as root, libvirt would find the blocked /dev/kvm "usable" (root may
@@ -101,6 +103,7 @@ export async function startLibvirtd(ns: string, labDir: string): Promise<Libvirt
     `mount --bind ${qemuConf} /etc/libvirt/qemu.conf`,
     `mount --bind ${p.runDir} /run/libvirt`,
     `mount --bind ${etcQemu} /etc/libvirt/qemu`,
+    `mount --bind ${etcStorage} /etc/libvirt/storage`,
     `mount --bind ${varQemu} /var/lib/libvirt/qemu`,
     `virtlogd -d -p ${p.virtlogdPid}`,
     `exec libvirtd -d -p ${p.libvirtdPid}`,
@@ -131,4 +134,24 @@ export function stopLibvirtd(labDir: string): void {
 
 export function virsh(uri: string, args: string[]): string {
   return execFileSync('virsh', ['-c', uri, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+/**
+ * A directory storage pool in the lab libvirtd (idempotent): where vagrant-libvirt creates its nodes' disks
+ * (it needs a pool; the lab's own nodes use plain files). Defined, built, started and set to autostart.
+ */
+export function ensureDirPool(uri: string, name: string, dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const info = spawnSync('virsh', ['-c', uri, 'pool-info', name], { encoding: 'utf8', timeout: 120_000 });
+  if (info.status !== 0) {
+    virsh(uri, ['pool-define-as', name, 'dir', '--target', dir]);
+    virsh(uri, ['pool-build', name]);
+    virsh(uri, ['pool-autostart', name]);
+  }
+  if (!/^State:\s+running/m.test(virsh(uri, ['pool-info', name]))) virsh(uri, ['pool-start', name]);
+}
+
+/** Names of every domain (running or not) the lab libvirtd knows. */
+export function listDomains(uri: string): string[] {
+  return virsh(uri, ['list', '--all', '--name']).split('\n').map((l) => l.trim()).filter(Boolean);
 }

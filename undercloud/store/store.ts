@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { migrations as defaultMigrations, type Migration } from './migrations/index.js';
 import { StoreError } from './errors.js';
@@ -49,6 +49,9 @@ export class Store {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       if (!options.readonly) migrate(db, file, options.migrations ?? defaultMigrations);
+      // The store holds BMC credentials, and its folder is searchable by others (dnsmasq, which drops
+      // root, reads the state folder's dnsmasq/ and tftpboot/): only the owner may open the files.
+      if (!options.readonly && file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     } catch (err) {
       db.close();
       throw err;

@@ -40,6 +40,9 @@ describe('undercloud install', () => {
     expect(text).toContain('dhcp_start = 192.168.50.5');
     expect(statSync(path.join(dir, 'etc', 'pki', 'ca.key')).mode & 0o777).toBe(0o600);
     expect(existsSync(path.join(dir, 'etc', 'pki', 'undercloud.crt'))).toBe(true);
+    // dnsmasq (which drops root) passes through the state folder; the store in it is the owner's alone.
+    expect(statSync(path.join(dir, 'etc', 'state')).mode & 0o777).toBe(0o711);
+    expect(statSync(path.join(dir, 'etc', 'state', 'undercloud.sqlite')).mode & 0o777).toBe(0o600);
   });
 
   it('a second run changes nothing and says so', async () => {

@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { DaemonConfig } from '../../daemon/config.js';
+import { serviceFiles } from '../../install/service.js';
 import type { StepResult } from '../../install/install.js';
 import { loadConfig } from '../../daemon/config.js';
 import { renderData, renderTable } from '../common/output.js';
@@ -34,6 +37,13 @@ export async function waitForStatus(configFile: string, timeoutMs: number) {
   throw new UndercloudError('DAEMON_START_TIMEOUT', `the daemon did not answer within ${timeoutMs / 1000} s: ${(last as Error)?.message}`);
 }
 
+/** The last lines the supervised daemon printed: why it did not come up (a refused setting, a port in use). */
+function daemonOutputTail(config: DaemonConfig, lines = 15): string {
+  const { outLog } = serviceFiles(config);
+  if (!existsSync(outLog)) return `(the daemon wrote nothing to ${outLog})`;
+  return `the daemon's output (${outLog}):\n${readFileSync(outLog, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('install')
@@ -66,7 +76,9 @@ export function register(program: Command): void {
       configFile: g.config, settings: pick(DEFAULT_FLAGS), subnet: pick(SUBNET_FLAGS), skipPackages: opts.skipPackages === true, start: opts.start !== false,
       onStep: table ? (s) => out(`${s.step.padEnd(13)} ${s.status.padEnd(9)} ${s.detail}\n`) : undefined,
     });
-    const status = opts.start !== false ? statusView(await waitForStatus(g.config, 30_000)) : undefined;
+    const status = opts.start !== false ? statusView(await waitForStatus(g.config, 30_000).catch((err: Error) => {
+      throw new UndercloudError('DAEMON_START_FAILED', `${err.message}\n${daemonOutputTail(result.config)}`);
+    })) : undefined;
     if (table) out(result.changed ? `undercloud installed (config ${result.config.file})\n` : 'undercloud install: nothing changed (already installed and running)\n');
     else out(renderData({ changed: result.changed, config: result.config.file, steps: result.steps, status }, g.format, () => ''));
   });
