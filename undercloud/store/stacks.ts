@@ -17,6 +17,12 @@ export interface StackTemplate {
   parameters: Record<string, Json>;
   /** Files the parent resource generated (a group's member template). */
   files: Record<string, string>;
+  /**
+   * For a nested stack: the digest of the root's template bundle it was last converged with. A parent whose
+   * properties did not change still descends into it when this differs (a provider template, a get_file
+   * script or an environment file changed), so edits of nested templates are never silently skipped.
+   */
+  bundleDigest?: string;
 }
 
 export interface StackRecord {

@@ -22,6 +22,12 @@ INI
   fi
 } | ini_merge "$oc_ks_conf" root:keystone 0640
 
+# uwsgi processes: KeystoneWorkers, or one per CPU (at most 8).
+oc_ks_workers=${KEYSTONE_WORKERS:-0}
+if [ "$oc_ks_workers" -le 0 ]; then oc_ks_workers=$(nproc); fi
+if [ "$oc_ks_workers" -gt 8 ] && [ "${KEYSTONE_WORKERS:-0}" -le 0 ]; then oc_ks_workers=8; fi
+printf '[uwsgi]\nprocesses = %s\n' "$oc_ks_workers" | ini_merge /etc/keystone/keystone-uwsgi.ini root:root 0644
+
 # The same fernet and credential keys on every Controller: 0 is the staged key, 1 the primary.
 install -d -o keystone -g keystone -m 0700 /etc/keystone/fernet-keys /etc/keystone/credential-keys
 printf '%s' "${KEYSTONE_FERNET_KEY0}" | put_file /etc/keystone/fernet-keys/0 0600 keystone:keystone
@@ -39,7 +45,7 @@ if is_bootstrap; then
     --bootstrap-admin-url "$(keystone_url)" --bootstrap-internal-url "$(keystone_url)" \
     --bootstrap-public-url "$(public_url 5000)"
 fi
-restart_if_changed keystone "$oc_ks_conf" /etc/keystone/fernet-keys/0 /etc/keystone/fernet-keys/1 \
+restart_if_changed keystone "$oc_ks_conf" /etc/keystone/keystone-uwsgi.ini /etc/keystone/fernet-keys/0 /etc/keystone/fernet-keys/1 \
   /etc/keystone/credential-keys/0 /etc/keystone/credential-keys/1
 wait_http "http://$(local_ip):5000/v3" 600
 if is_bootstrap; then ks_register keystone '' '' '' ''; fi

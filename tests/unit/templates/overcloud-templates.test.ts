@@ -288,6 +288,25 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     expect(s!.outputs!.EnabledServices).toEqual({ Controller: ['mysql', 'keystone'], Compute: ['timesync'], Storage: ['memcached'] });
   }, TIMEOUT);
 
+  it('an edited service script is deployed on redeploy (nested templates are not skipped), and only where it runs', async () => {
+    h = harness();
+    const first = await bundle([LAB]);
+    expect((await h.deploy('overcloud', first))!.status).toBe('COMPLETE');
+    const n = h.agent.dispatched.length;
+    // The same files again: nothing runs.
+    expect(`${(await h.deploy('overcloud', await bundle([LAB])))!.action}`).toBe('UPDATE');
+    expect(h.agent.dispatched.length).toBe(n);
+    // Only keystone-step2.sh changes (deep in Controller's service chain): step 2 runs again on the Controller.
+    const edited = await bundle([LAB]);
+    const file = Object.keys(edited.files).find((f) => f.endsWith('keystone/keystone-step2.sh'))!;
+    edited.files[file] += '\nlog "keystone: edited"\n';
+    const s = await h.deploy('overcloud', edited);
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('UPDATE_COMPLETE');
+    const rs = runs(h.agent.dispatched.slice(n));
+    expect(rs.map((r) => `${r.role}:${r.step}:${r.action}`)).toEqual(['Controller:2:UPDATE']);
+    expect(scriptOf(rs, 'Controller', 2)).toContain('keystone: edited');
+  }, TIMEOUT);
+
   it('an operator-set AdminPassword and CloudName are used', async () => {
     h = harness();
     const b = await bundle();

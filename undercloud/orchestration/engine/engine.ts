@@ -184,7 +184,7 @@ export class StackEngine {
     const record = existing ? { ...existing, template } : transientRecord(randomUUID(), req.name, template);
     this.persister.flush();
     const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth });
-    return planStack(rt);
+    return planStack(rt, (id) => this.repo.get(id));
   }
 
   /** Resolves when the stack's current action has finished (for tests and `--wait`). */

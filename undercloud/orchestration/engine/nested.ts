@@ -11,7 +11,7 @@ import type { ResourceRecord, StackRecord, StacksRepo, StackTemplate } from '../
 import type { AnyPlugin, NestedBuildContext, NestedTemplate, NestedView, ResourceSnapshot } from '../resources/types.js';
 import { jsonEqual } from '../resources/common.js';
 import type { Persister } from './persister.js';
-import { buildRuntime, type StackRuntime } from './runtime.js';
+import { buildRuntime, bundleDigest, type StackRuntime } from './runtime.js';
 import { resolve } from './templates.js';
 import { sleep } from './scheduler.js';
 import { apply } from './leaf.js';
@@ -63,7 +63,7 @@ export async function runNested(host: NestedHost, req: NestedRequest, signal: Ab
   let current: NestedTemplate | undefined = child?.template;
 
   const converge = async (t: NestedTemplate): Promise<void> => {
-    const template: StackTemplate = { templateFile: t.templateFile, parameters: t.parameters, files: t.files };
+    const template: StackTemplate = { templateFile: t.templateFile, parameters: t.parameters, files: t.files, bundleDigest: bundleDigest(rt.rootBundle) };
     let action: 'CREATE' | 'UPDATE' = 'CREATE';
     let isNew = false;
     if (child) {

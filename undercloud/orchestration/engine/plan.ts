@@ -6,7 +6,8 @@
  */
 import type { Json, Snippet } from '../template/types.js';
 import { Graph } from '../graph/graph.js';
-import { pluginForDef, requirementsOf, type StackRuntime } from './runtime.js';
+import { nestedStale, pluginForDef, requirementsOf, type StackRuntime } from './runtime.js';
+import type { StackRecord } from '../../store/stacks.js';
 import { resolve, resolveCond } from './templates.js';
 import { isUpdateAllowed } from '../resources/common.js';
 import { sameJson } from './walker.js';
@@ -54,7 +55,8 @@ function resolveByKey(s: Snippet, rt: StackRuntime): { value: Record<string, Jso
   return { value, unknown: v === undefined ? ['*'] : [] };
 }
 
-export function planStack(rt: StackRuntime): Plan {
+/** `child` reads a stored nested stack: a nested resource whose templates changed below it is an update. */
+export function planStack(rt: StackRuntime, child: (id: string) => StackRecord | undefined = () => undefined): Plan {
   const graph = Graph.fromRequirements(rt.active.map((n) => [n, requirementsOf(rt, n)]));
   const order = graph.topologicalSort();
   const resources: PlanResource[] = [];
@@ -71,7 +73,7 @@ export function planStack(rt: StackRuntime): Plan {
       const before = existing.properties ?? {};
       const keys = new Set([...Object.keys(before), ...Object.keys(value), ...unknown]);
       const changed = [...keys].filter((k) => unknown.includes(k) || !sameJson(before[k], value[k]));
-      if (changed.length === 0 && existing.status === 'COMPLETE') action = 'unchanged';
+      if (changed.length === 0 && existing.status === 'COMPLETE') action = nestedStale(rt, existing, child) ? 'update' : 'unchanged';
       else if (existing.action === 'CREATE' && existing.status !== 'COMPLETE') action = 'replace';
       else action = changed.every((k) => isUpdateAllowed(plugin.properties, k)) ? 'update' : 'replace';
     } else if (existing) {

@@ -12,6 +12,7 @@ import { resourcePlugins, templateResourcePlugin } from '../resources/index.js';
 import { dig } from '../resources/common.js';
 import { conditionsOf, dependenciesOf, loadTemplate, resolveCond, withFiles } from './templates.js';
 import { InvalidError } from '../../errors.js';
+import { createHash } from 'node:crypto';
 import { isRetired } from './retire.js';
 
 export const PROJECT_ID = 'undercloud';
@@ -72,6 +73,31 @@ export function pluginForDef(def: Pick<ResourceDef, 'type' | 'resolvedType' | 'p
 /** The plugin of a stored record (for delete, where the template may be gone). Nested records are handled by the engine. */
 export function pluginForRecord(r: ResourceRecord): AnyPlugin | undefined {
   return resourcePlugins.get(r.type);
+}
+
+const digests = new WeakMap<TemplateBundle, string>();
+
+/** The digest of everything a deploy sent: root template, files, environments, roles data (cached per bundle object). */
+export function bundleDigest(bundle: TemplateBundle): string {
+  let d = digests.get(bundle);
+  if (d === undefined) {
+    const h = createHash('sha256');
+    h.update(JSON.stringify([bundle.rootTemplate, bundle.environments, bundle.rolesData ?? null]));
+    for (const name of Object.keys(bundle.files).sort()) h.update(`\0${name}\0${bundle.files[name]}`);
+    d = h.digest('hex');
+    digests.set(bundle, d);
+  }
+  return d;
+}
+
+/**
+ * True when `existing` is a nested resource whose child stack was converged with another bundle than this
+ * walk's: its own properties may be equal while a template or script below it changed.
+ */
+export function nestedStale(rt: StackRuntime, existing: ResourceRecord, child: (id: string) => StackRecord | undefined): boolean {
+  if (!existing.nestedStackId) return false;
+  const c = child(existing.nestedStackId);
+  return c !== undefined && c.template.bundleDigest !== bundleDigest(rt.rootBundle);
 }
 
 export function snapshotOf(r: ResourceRecord): ResourceSnapshot {

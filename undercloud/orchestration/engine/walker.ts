@@ -15,7 +15,7 @@ import { cloneJson, isUpdateAllowed, validatorFor, describeErrors } from '../res
 import { PropertiesInvalidError } from '../resources/errors.js';
 import { Graph } from '../graph/graph.js';
 import { runGraph } from './scheduler.js';
-import { pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
+import { nestedStale, pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
 import { resolve, resolveCond } from './templates.js';
 import { UnresolvedPropertiesError } from './errors.js';
 import { EVENT_RESOURCE, EVENT_STACK, stateName } from './states.js';
@@ -145,7 +145,8 @@ export class Walker {
       const quiet = existing.position !== position || existing.deletionPolicy !== def.deletionPolicy || !sameJson(existing.requires, requires);
       if (quiet) Object.assign(existing, { position, deletionPolicy: def.deletionPolicy, requires });
       if (existing.status === 'COMPLETE' && sameJson(existing.properties, props)) {
-        if (quiet) this.d.persister.saveResource(existing);
+        if (this.staleNested(rt, existing)) await this.refreshNested(rt, existing, plugin, props, signal);
+        else if (quiet) this.d.persister.saveResource(existing);
         return;
       }
       if (existing.action === 'CREATE' && existing.status === 'IN_PROGRESS' && existing.handle !== undefined && plugin.checkCreateComplete && sameJson(existing.properties, props)) {
@@ -202,6 +203,30 @@ export class Walker {
     const v = validatorFor(plugin.updatePolicy);
     if (typeof policy !== 'object' || Array.isArray(policy) || !v(policy)) throw new PropertiesInvalidError(def.type, name, `update_policy: ${describeErrors(v) || 'must be a map'}`);
     return policy;
+  }
+
+  /** A nested resource whose child was converged with other templates: walk it even with equal properties. */
+  private staleNested(rt: StackRuntime, existing: ResourceRecord): boolean {
+    if (!existing.nestedStackId) return false;
+    this.d.persister.flush();
+    return nestedStale(rt, existing, (id) => this.d.repo.get(id));
+  }
+
+  /**
+   * Walks the child of a nested resource whose own properties are unchanged but whose templates changed
+   * below it, without an UPDATE of the resource itself: only what really changed inside shows (and is
+   * done), and a changed output reaches the resources that read its attributes. No batches: nothing of
+   * the resource's own definition changed.
+   */
+  private async refreshNested(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, signal: AbortSignal): Promise<void> {
+    try {
+      await runNested(this.nestedHost(), { rt, rec, plugin, props, prev: structuredClone(snapshotOf(rec)), updatePolicy: undefined }, signal);
+      this.d.persister.saveResource(rec);
+    } catch (err) {
+      rec.action = 'UPDATE';
+      this.fail(rt.record, rec, err, signal);
+      throw err;
+    }
   }
 
   canUpdateInPlace(plugin: AnyPlugin, before: Record<string, Json>, after: Record<string, Json>): boolean {
