@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects: unit tests never open a socket or start a process; integration tests run real peers
-// (the daemon over a unix socket, NBD servers, dnsmasq, QEMU). e2e (tests/e2e: the operator flow in the VM
-// lab, through the public commands) runs last, after both (sequence.groupOrder), alone.
+// (the daemon over a unix socket, NBD servers, dnsmasq, QEMU), one file at a time. e2e (tests/e2e: the
+// operator flow in the VM lab, through the public commands) runs last, alone. Vitest runs the groups of
+// sequence.groupOrder one after the other; an integration project left at 0 would be put after every
+// numbered group (vitest's own group for single-worker projects), so each project has its own number.
 export default defineConfig({
   test: {
     projects: [
@@ -15,7 +17,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          sequence: { groupOrder: 0 },
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -26,7 +28,7 @@ export default defineConfig({
           testTimeout: 60 * 60_000,
           hookTimeout: 20 * 60_000,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -12,6 +12,11 @@ export const HASH_BLOCK = 1024 * 1024;
 const ZEROS = Buffer.alloc(HASH_BLOCK);
 export const ZERO_BLOCK_DIGEST = createHash('sha256').update(ZEROS).digest();
 
+/** `n` (at most HASH_BLOCK) zero bytes, to hash; a view of one shared zero block: never write to it. */
+export function zeroBytes(n: number): Buffer {
+  return ZEROS.subarray(0, n);
+}
+
 /** True when every byte of `buf` is zero (memcmp against a zero page, so fast). */
 export function isAllZero(buf: Buffer): boolean {
   for (let at = 0; at < buf.length; at += HASH_BLOCK) {

@@ -20,7 +20,7 @@
 import { createHash, webcrypto, type Hash } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { HASH_BLOCK, ZERO_BLOCK_DIGEST } from './digest.js';
+import { HASH_BLOCK, ZERO_BLOCK_DIGEST, zeroBytes } from './digest.js';
 
 /** A piece of a hashed stream: bytes of a shared buffer, or a run of zeros. */
 export type Piece = { sab: SharedArrayBuffer; off: number; len: number } | { zeros: number };
@@ -114,6 +114,11 @@ class DigestWorkers {
    * of CPU hashing in place, 1.2-1.8 s and 1.0-1.7 s through the pool), so it is used from 3 cores up.
    */
   constructor(private readonly threadPool = os.availableParallelism() > 2) {}
+
+  /** Blocks hash on the calling thread (synchronously): pieces can be hashed where they are. */
+  get inPlace(): boolean {
+    return !this.threadPool;
+  }
 
   /** A plain block buffer to assemble a block in; back to the pool through `recycle`. */
   block(): Buffer {
@@ -331,16 +336,23 @@ export class ParallelTreeHasher {
     const b = this.cur!;
     if (!b.hasData) {
       this.cur = undefined;
-      this.queue.push(b.fill === HASH_BLOCK ? ZERO_BLOCK_DIGEST : createHash('sha256').update(Buffer.alloc(b.fill)).digest());
+      this.queue.push(b.fill === HASH_BLOCK ? ZERO_BLOCK_DIGEST : createHash('sha256').update(zeroBytes(b.fill)).digest());
       return;
     }
-    // Assembled in a block buffer (copied pieces already sit there), then copied by the hash at once.
-    const scratch = b.own ?? this.workers.block();
-    const bytes = this.partialBytes(scratch);
-    this.push(this.workers.hashBytes(bytes));
+    if (this.workers.inPlace) {
+      // Hashed piece by piece where the pieces are: no block buffer to assemble them in, no copy.
+      const h = createHash('sha256');
+      for (const p of b.pieces) h.update('buf' in p ? p.buf : zeroBytes(p.zeros));
+      this.queue.push(h.digest());
+    } else {
+      // Assembled in a block buffer (copied pieces already sit there), then copied by the hash at once.
+      const scratch = b.own ?? this.workers.block();
+      this.push(this.workers.hashBytes(this.partialBytes(scratch)));
+      if (scratch !== b.own) this.workers.recycle(scratch);
+    }
     this.cur = undefined;
     for (const l of b.leases) l.release();
-    this.workers.recycle(scratch);
+    if (b.own) this.workers.recycle(b.own);
   }
 }
 

@@ -57,6 +57,8 @@ export class NbdSession {
   /** Longest payload the reply loop accepts (so a bad length cannot make us allocate at will). */
   private readonly maxReplyPayload: number;
   readonly closed: Promise<void>;
+  /** Resolved once the socket has closed (its receive buffer is then free for the next connection). */
+  private readonly streamClosed: Promise<void>;
 
   constructor(
     private readonly stream: Socket | tls.TLSSocket,
@@ -69,6 +71,7 @@ export class NbdSession {
     this.watchdog.unref();
     this.onAbort = () => this.fail(new NbdDisconnectedError(`aborted: ${String(opts.signal?.reason ?? 'signal')}`));
     opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.streamClosed = stream.closed ? Promise.resolve() : new Promise((resolve) => stream.once('close', () => resolve()));
     this.closed = this.replyLoop();
   }
 
@@ -125,7 +128,10 @@ export class NbdSession {
     return this.submit(Cmd.BLOCK_STATUS, 0, offset, Math.min(length, 0xffffffff - this.info.blockSize.minimum + 1)) as Promise<Extent[]>;
   }
 
-  /** NBD_CMD_DISC after outstanding commands finish, then close. */
+  /**
+   * NBD_CMD_DISC after outstanding commands finish, then close; resolves once the socket has closed, so
+   * connections opened next (a write's read-back) reuse its receive buffer instead of allocating another.
+   */
   async disconnect(): Promise<void> {
     while (this.pending.size > 0 && !this.failure) await new Promise<void>((r) => this.idleWaiters.push(r));
     if (!this.failure) {
@@ -133,6 +139,7 @@ export class NbdSession {
       this.stream.end();
     }
     this.fail(new NbdDisconnectedError('session disconnected'));
+    await this.streamClosed;
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 /** Leased (in-place) tree hashing, the plain stream SHA-256, the buffer pool and the window's barrier. */
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BufferPool } from '../../../undercloud/nbd/buffers.js';
 import { HASH_BLOCK, TreeHasher } from '../../../undercloud/nbd/digest.js';
 import { ParallelTreeHasher, StreamSha256, digestWorkers } from '../../../undercloud/nbd/parallel-digest.js';
@@ -56,6 +56,31 @@ describe('ParallelTreeHasher with lent buffers', () => {
         expect(await h.digest()).toBe(treeOf(image));
         expect(pool.inUse).toBe(0);
       }
+    }
+  });
+});
+
+describe('ParallelTreeHasher hashing in place', () => {
+  it('hashes blocks assembled from lent pieces where they lie: no block buffer, no copy', async () => {
+    const workers = digestWorkers({ threadPool: false });
+    const block = vi.spyOn(workers, 'block');
+    const h = new ParallelTreeHasher(workers);
+    const pool = await feed(false, [h]);
+    expect(await h.digest()).toBe(treeOf(image));
+    expect(block).not.toHaveBeenCalled();
+    expect(pool.inUse).toBe(0);
+  });
+
+  it('matches TreeHasher when the caller lends nothing (pieces copied), in place or on the thread pool', async () => {
+    for (const threadPool of [false, true]) {
+      const h = new ParallelTreeHasher(digestWorkers({ threadPool }));
+      let at = 0;
+      for (const [n, k] of pieces) {
+        if (k === 'z') h.zeros(n);
+        else h.data(Buffer.from(image.subarray(at, at + n)));
+        at += n;
+      }
+      expect(await h.digest()).toBe(treeOf(image));
     }
   });
 });

@@ -146,4 +146,13 @@ describe('NbdSession', () => {
     const s2 = new NbdSession(partial as never, new ByteReader(partial), info(), { timeoutMs: 2000 });
     await expect(s2.read(0, 4096, Buffer.alloc(4096))).rejects.toThrow(/covered 100 of 4096/);
   });
+
+  it('disconnect sends DISC and resolves once the stream has closed (its receive buffer is free again)', async () => {
+    const types: number[] = [];
+    const d = pair((r) => types.push(r.type));
+    const s = new NbdSession(d as never, new ByteReader(d), info(), { timeoutMs: 2000 });
+    await s.disconnect();
+    expect(types).toEqual([Cmd.DISC]);
+    expect(d.closed).toBe(true);
+  });
 });
