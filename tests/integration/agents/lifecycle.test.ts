@@ -16,7 +16,10 @@ let lab: AgentLab;
 const work = mkdtempSync(path.join(tmpdir(), 'agent-life-'));
 
 beforeAll(async () => {
-  lab = await startLab({ heartbeat_timeout: '3' });
+  // heartbeat_timeout is also how long a restarted daemon waits for agents with open steps to come back:
+  // it must outlast an agent's reconnect backoff (at most 5 s plus jitter, so 10 s), or the daemon-crash
+  // test below races it (seen under load: back 1.4 s too late with 3 s). Production's default is 60 s.
+  lab = await startLab({ heartbeat_timeout: '12' });
 });
 afterAll(async () => {
   await lab?.close();
@@ -83,7 +86,7 @@ describe('agent lifecycle', () => {
       const r = await done;
       expect(r.state).toBe('failed');
       expect(r.errorCode).toBe('agent_lost');
-      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(Date.now() - started).toBeLessThan(12_000 + 8_000);
       expect(await agentState(lab, 'life-3')).toBe('lost');
     } finally {
       a.proc.kill('SIGKILL');
