@@ -15,12 +15,13 @@
  *   then scripts/teardown removes the lab and the undercloud. Each phase's wall time is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OVERCLOUD_BIN, ROOT, UNDERCLOUD_BIN } from '../helpers/daemon.js';
+import { requireTools } from '../helpers/tools.js';
 
 const MIN = 60_000;
 const CACHE = path.join(tmpdir(), 'undercloud-dib-test-cache');
@@ -104,13 +105,10 @@ const deployArgs = (...extra: string[]) => ['deploy', '--templates', TEMPLATES, 
 
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error('the e2e test needs root (network namespaces, libvirtd, undercloud install)');
-  for (const tool of ['openstack', 'virsh', 'libvirtd', 'dnsmasq', 'qemu-system-x86_64', 'mmdebstrap']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      throw new Error(`${tool} is missing: scripts/test installs tests/debian-packages.txt and undercloud/install/debian-packages.txt (python3-openstackclient gives openstack)`);
-    }
-  }
+  requireTools([
+    ['openstack', 'python3-openstackclient'], ['virsh', 'libvirt-clients'], ['libvirtd', 'libvirt-daemon-system'], ['dnsmasq', 'dnsmasq-base'],
+    ['qemu-system-x86_64', 'qemu-system-x86'], ['mmdebstrap', 'mmdebstrap'],
+  ]);
   chmodSync(work, 0o755); // dnsmasq and QEMU drop root: every parent of the lab's files must be searchable
   // No undercloud.conf yet: `undercloud install` writes one whose state, certificates, socket and log stay
   // beside it (a config outside /etc), and the lab adds its settings.

@@ -4,7 +4,7 @@
  * named as TripleO's undercloud.conf names them; an existing config keeps every line the flags don't set.
  * The new config is validated before it is written: bad flags change nothing.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig, type DaemonConfig } from '../daemon/config.js';
@@ -12,6 +12,7 @@ import { ensurePki } from '../pki/pki.js';
 import { setIniValues } from './ini-edit.js';
 import { aptInstall, missingPackages, undercloudPackages } from './packages.js';
 import { isRunning, renderUnit, serviceMode, startService, stopService, systemctl, UNIT_NAME, UNIT_PATH } from './service.js';
+import { othersCanEnter } from '../pxe/dnsmasq.js';
 
 export type StepStatus = 'changed' | 'unchanged' | 'skipped';
 export interface StepResult {
@@ -102,7 +103,7 @@ export async function install(opts: InstallOptions): Promise<{ steps: StepResult
   for (const d of made) mkdirSync(d, { recursive: true, mode: 0o750 });
   // dnsmasq drops root: it must be able to pass through the state folder to its hosts and TFTP folders
   // (searchable, not listable, by others; the store inside is 0600).
-  const closed = (statSync(config.stateDir).mode & 0o001) === 0;
+  const closed = !othersCanEnter(config.stateDir);
   if (closed) chmodSync(config.stateDir, 0o711);
   const detail = [made.length ? `created ${made.join(', ')}` : '', closed ? `made ${config.stateDir} searchable (0711) for dnsmasq` : ''].filter(Boolean).join('; ');
   record('directories', detail ? 'changed' : 'unchanged', detail || 'present');

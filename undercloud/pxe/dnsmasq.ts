@@ -144,6 +144,11 @@ export class DnsmasqSupervisor {
   }
 }
 
+/** True when users other than the owner may pass through `dir` (o+x): what dnsmasq and QEMU need, as they drop root. */
+export function othersCanEnter(dir: string): boolean {
+  return (statSync(dir).mode & 0o001) !== 0;
+}
+
 /** The first folder on the way to `dir` that others cannot enter, if any (dnsmasq and QEMU drop root). */
 export function closedParent(dir: string): string | undefined {
   let cur = path.resolve(dir);
@@ -154,5 +159,5 @@ export function closedParent(dir: string): string | undefined {
     if (up === cur) break;
     cur = up;
   }
-  return chain.find((d) => (statSync(d).mode & 0o001) === 0);
+  return chain.find((d) => !othersCanEnter(d));
 }

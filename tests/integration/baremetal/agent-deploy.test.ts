@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { OVERCLOUD_BIN, UNDERCLOUD_BIN, runCli, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { AGENT_BUNDLE, SimulatedNode } from './simulated-node.js';
+import { requireTools } from '../../helpers/tools.js';
 
 const MIB = 1024 * 1024;
 const MAC = '52:54:00:5a:00:01';
@@ -112,13 +113,7 @@ function sameRange(a: string, b: string, from: number, to: number): boolean {
 
 beforeAll(async () => {
   if (!existsSync(AGENT_BUNDLE)) throw new Error('the agent bundle is missing: run "npm run build"');
-  for (const [cmd, pkg] of [['nbdkit', 'nbdkit'], ['sfdisk', 'fdisk'], ['mkfs.vfat', 'dosfstools'], ['mtype', 'mtools']]) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${cmd}`]);
-    } catch {
-      throw new Error(`${cmd} is missing: apt-get install ${pkg}`);
-    }
-  }
+  requireTools([['nbdkit', 'nbdkit'], ['sfdisk', 'fdisk'], ['mkfs.vfat', 'dosfstools'], ['mtype', 'mtools']]);
   const [agentPort, httpPort] = [await freePort(), await freePort()];
   d = await startTestDaemon({
     defaults: { agent_listen: `127.0.0.1:${agentPort}`, clean_nodes: 'true' },

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { requireTools } from '../../helpers/tools.js';
 
 export const URI = 'qemu:///system';
 
@@ -19,10 +20,6 @@ function virsh(args: string[]): string {
 // The first answer of a fresh libvirtd waits for its QEMU capability probe (13 s idle, more under load).
 function reachable(timeout = 90_000): boolean {
   return spawnSync('virsh', ['-c', URI, 'version'], { stdio: 'ignore', timeout }).status === 0;
-}
-
-function requireTool(cmd: string, pkg: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0) throw new Error(`${cmd} is missing: apt-get install ${pkg}`);
 }
 
 /**
@@ -56,9 +53,7 @@ export interface LibvirtLab {
 }
 
 export async function startLibvirt(): Promise<LibvirtLab> {
-  requireTool('virsh', 'libvirt-clients');
-  requireTool('libvirtd', 'libvirt-daemon-system');
-  requireTool('qemu-system-x86_64', 'qemu-system-x86');
+  requireTools([['virsh', 'libvirt-clients'], ['libvirtd', 'libvirt-daemon-system'], ['qemu-system-x86_64', 'qemu-system-x86']]);
   const started: number[] = [];
   if (!reachable(5_000)) {
     for (const [bin, pidFile] of [['virtlogd', '/run/virtlogd.pid'], ['libvirtd', '/run/libvirtd.pid']] as const) {

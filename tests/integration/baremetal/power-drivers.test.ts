@@ -3,7 +3,7 @@
  * IPMI through python3-pyghmi's virshbmc. Each goes through the conductor's idempotent power path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { startLibvirt, URI, type LibvirtLab } from './libvirt-lab.js';
 import { RedfishEmulator } from '../../../undercloud/baremetal/emulators/redfish-emulator.js';
 import { memoryConductor } from '../../unit/baremetal/helpers.js';
@@ -11,6 +11,7 @@ import { setPowerState } from '../../../undercloud/baremetal/conductor/power.js'
 import { hardwareType, resolveInterfaces } from '../../../undercloud/baremetal/drivers/index.js';
 import { BmcError } from '../../../undercloud/baremetal/errors.js';
 import type { Conductor } from '../../../undercloud/baremetal/conductor/conductor.js';
+import { requireTools } from '../../helpers/tools.js';
 
 const power = { timeoutMs: 20_000, retryAttempts: 3, retryDelayMs: 200, pollMs: 200 };
 let lab: LibvirtLab;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   [lv, rf, ipmi] = lab.define(3) as [string, string, string];
   emulator = new RedfishEmulator({ host: '127.0.0.1', port: 0, libvirtUri: URI, domains: [rf], auth: { user: 'admin', password: 'redfish-pw' } });
   await emulator.start();
-  if (spawnSync('sh', ['-c', 'command -v virshbmc'], { stdio: 'ignore' }).status !== 0) throw new Error('virshbmc is missing: apt-get install python3-pyghmi python3-libvirt');
+  requireTools([['virshbmc', 'python3-pyghmi python3-libvirt']]);
   bmc = spawn('virshbmc', ['--port', String(IPMI_PORT), '--connect', URI, '--domain', ipmi], { stdio: ['ignore', 'pipe', 'pipe'] });
   conductor = memoryConductor({ power }).conductor;
   enroll('lv', 'libvirt', { libvirt_uri: URI, libvirt_domain: lv }, '52:54:00:10:00:01');

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { OVERCLOUD_BIN, ROOT, UNDERCLOUD_BIN, runCli, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { labDown, type LabState } from '../../../undercloud/lab/lab.js';
 import { deleteNetwork, listDomains, stopLibvirtd, virsh } from '../../../undercloud/lab/host.js';
+import { hasCommand, requireTools } from '../../helpers/tools.js';
 
 const VAGRANT_DIR = path.join(ROOT, 'vagrant');
 const DISK_GIB = 1;
@@ -29,17 +30,17 @@ let env: NodeJS.ProcessEnv | undefined;
 let d: TestDaemon | undefined;
 
 /** Every tool the test runs, with the Debian package that brings it: a missing one fails the test (no skip). */
-function requireTools(): void {
+function requireVagrantTools(): void {
   const tools: [string, string][] = [
     ['vagrant', 'vagrant'], ['virsh', 'libvirt-clients'], ['libvirtd', 'libvirt-daemon-system'], ['qemu-system-x86_64', 'qemu-system-x86'],
     ['ip', 'iproute2'], ['unshare', 'util-linux'],
   ];
-  const missing = tools.filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0).map(([, pkg]) => pkg);
-  if (!missing.includes('vagrant')) {
+  const plugin: string[] = [];
+  if (hasCommand('vagrant')) {
     const plugins = spawnSync('vagrant', ['plugin', 'list'], { encoding: 'utf8', env: { ...process.env, VAGRANT_HOME: path.join(work, 'vagrant-home'), VAGRANT_CHECKPOINT_DISABLE: '1' } });
-    if (!/^vagrant-libvirt\b/m.test(plugins.stdout ?? '')) missing.push('vagrant-libvirt');
+    if (!/^vagrant-libvirt\b/m.test(plugins.stdout ?? '')) plugin.push('vagrant-libvirt');
   }
-  if (missing.length > 0) throw new Error(`the vagrant lab test needs: apt-get install ${[...new Set(missing)].join(' ')} (tests/debian-packages.txt)`);
+  requireTools(tools, plugin);
 }
 
 function vagrant(...args: string[]): { code: number | null; out: string } {
@@ -73,7 +74,7 @@ beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('the vagrant lab test needs root (network namespaces, libvirtd)');
   work = mkdtempSync(path.join(tmpdir(), 'uc-vagrant-'));
   chmodSync(work, 0o755); // QEMU runs as libvirt-qemu: the pool folder's parents must be searchable
-  requireTools();
+  requireVagrantTools();
   labDir = path.join(work, 'lab');
   const up = uc('-f', 'json', 'lab', 'up', '--no-nodes', '--name', name, '--dir', labDir);
   if (up.code !== 0) throw new Error(`undercloud lab up --no-nodes failed:\n${up.stderr}`);

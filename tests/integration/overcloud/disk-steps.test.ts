@@ -12,16 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { configDriveExecutor } from '../../../overcloud/executors/config-drive.js';
 import { diskWipeExecutor } from '../../../overcloud/executors/disk.js';
 import type { ExecContext } from '../../../overcloud/agent/types.js';
+import { requireTools } from '../../helpers/tools.js';
 
 const MIB = 1024 * 1024;
 
-for (const [cmd, pkg] of [['sfdisk', 'fdisk'], ['mkfs.vfat', 'dosfstools'], ['mcopy', 'mtools']] as const) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`]);
-  } catch {
-    throw new Error(`${cmd} is missing: apt-get install ${pkg}`);
-  }
-}
+requireTools([['sfdisk', 'fdisk'], ['mkfs.vfat', 'dosfstools'], ['mcopy', 'mtools']]);
 
 function ctx(root: string, kind: string, params: Record<string, unknown>): ExecContext {
   return {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DnsmasqSupervisor } from '../../../undercloud/pxe/dnsmasq.js';
 import { silentLogger } from '../../../undercloud/daemon/logging.js';
+import { requireTools } from '../../helpers/tools.js';
 
 const id = randomBytes(3).toString('hex');
 const SRV = `ucpxe-s-${id}`;
@@ -27,10 +28,6 @@ function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function need(cmd: string, pkg: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0) throw new Error(`${cmd} is missing: apt-get install ${pkg}`);
-}
-
 /** Runs udhcpc once with `mac` on the client end; returns the lease it reported, or undefined. */
 function dhcp(mac: string): Record<string, string> | undefined {
   sh('ip', ['netns', 'exec', CLI, 'ip', 'link', 'set', VC, 'down']);
@@ -44,9 +41,7 @@ function dhcp(mac: string): Record<string, string> | undefined {
 }
 
 beforeAll(async () => {
-  need('dnsmasq', 'dnsmasq-base');
-  need('busybox', 'busybox');
-  need('ip', 'iproute2');
+  requireTools([['dnsmasq', 'dnsmasq-base'], ['busybox', 'busybox'], ['ip', 'iproute2']]);
   if (!existsSync('/usr/lib/ipxe/undionly.kpxe')) throw new Error('/usr/lib/ipxe is missing: apt-get install ipxe');
   dir = mkdtempSync(path.join(tmpdir(), 'uc-pxe-'));
   chmodSync(dir, 0o755); // dnsmasq drops root after start-up and must still reach tftp/ and hosts/
