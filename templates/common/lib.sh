@@ -100,6 +100,22 @@ restart_if_changed() {
   fi
 }
 
+# worker_count N: the processes a service runs: N when N > 0, else one per CPU of the node, at most 8
+# (TripleO's <Service>Workers: 0 means "the node decides"). Debian's uwsgi files start 4 to 8
+# processes whatever the node, and each loads the whole service: minutes per process on a small node.
+worker_count() {
+  local n=${1:-0}
+  if [ "$n" -gt 0 ] 2>/dev/null; then printf '%s\n' "$n"; return; fi
+  n=$(nproc)
+  if [ "$n" -gt 8 ]; then n=8; fi
+  printf '%s\n' "$n"
+}
+
+# uwsgi_processes INI N: sets the [uwsgi] processes of a Debian uwsgi service file to worker_count N.
+uwsgi_processes() {
+  printf '[uwsgi]\nprocesses = %s\n' "$(worker_count "$2")" | ini_merge "$1" root:root 0644
+}
+
 # stop_disable UNIT...: for services the image carries but this node does not run.
 stop_disable() {
   local u

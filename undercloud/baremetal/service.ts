@@ -190,6 +190,9 @@ export class BaremetalService {
     }
     const r = await this.conductor.begin(n.id, mode, mode, async (task, signal, step) => {
       task.update({ instanceInfo: { ...task.node.instanceInfo, ...instanceInfo } });
+      // The installed system is about to be overwritten: its node agent's certificate dies now, not when the
+      // rebuilt system enrolls again (before the ramdisk's token is issued, which this would revoke too).
+      if (mode === 'rebuild') this.revokeAgent(task.node, 'rebuilt');
       step('wait for a deploy slot');
       await this.conductor.withDeploySlot(signal, () =>
         this.withTimeout(signal, this.cfg.deployCallbackTimeoutMs, 'deploy_callback_timeout', async (s) => {
@@ -275,6 +278,7 @@ export class BaremetalService {
     const d = validateDrivers(n);
     if (this.cfg.automatedClean) this.requireAgent(n, d.deploy.ramdiskAgent, 'undeploy (agent clean steps)');
     const r = await this.conductor.begin(n.id, 'undeploy', 'delete', async (task, signal, step) => {
+      this.revokeAgent(task.node, 'undeployed');
       step('power off');
       await setPowerState(task, 'power off', this.power, signal);
       step('tear down');
@@ -289,12 +293,17 @@ export class BaremetalService {
     return { node: masked(r.node), done: r.done };
   }
 
+  /** Revokes the node's agent credentials (certificate, unused tokens) when its installed system goes away. */
+  private revokeAgent(node: Node, why: 'rebuilt' | 'undeployed' | 'deleted'): void {
+    this.conductor.agentServices?.hub.revoke(node.id, `node ${node.name} ${why}`);
+  }
+
   async delete(idOrName: string): Promise<Node> {
     const allowed: ProvisionState[] = [...DELETABLE_STATES, ...(this.cfg.allowDeletingAvailableNodes ? ['available' as const] : [])];
     const node = await this.conductor.withNode(idOrName, { purpose: 'delete', exclusive: true }, (task) => {
       if (!allowed.includes(task.node.provisionState)) throw new NodeNotDeletableError(task.node.name, task.node.provisionState);
       // A deleted node's agent credentials must not outlive it.
-      this.conductor.agentServices?.hub.revoke(task.node.id, `node ${task.node.name} deleted`);
+      this.revokeAgent(task.node, 'deleted');
       this.store.tx(() => {
         this.nodes.delete(task.node.id);
         this.bus.publish({ kind: 'node.deleted', subjectType: 'node', subjectId: task.node.id, message: `node ${task.node.name} deleted`, data: { node: task.node.name } });

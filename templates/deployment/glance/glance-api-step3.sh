@@ -25,5 +25,6 @@ if is_bootstrap; then
   as_user glance glance-manage db_sync
   KS_USER_PASSWORD="${GLANCE_PASSWORD}" ks_register glance image "OpenStack Image" "$(public_url 9292)" "$(internal_url 9292)" glance
 fi
-restart_if_changed glance-api "$oc_glance_conf"
+uwsgi_processes /etc/glance/glance-api-uwsgi.ini "${GLANCE_WORKERS:-0}"
+restart_if_changed glance-api "$oc_glance_conf" /etc/glance/glance-api-uwsgi.ini
 wait_http "http://$(local_ip):9292/" 600

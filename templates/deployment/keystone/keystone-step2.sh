@@ -22,11 +22,7 @@ INI
   fi
 } | ini_merge "$oc_ks_conf" root:keystone 0640
 
-# uwsgi processes: KeystoneWorkers, or one per CPU (at most 8).
-oc_ks_workers=${KEYSTONE_WORKERS:-0}
-if [ "$oc_ks_workers" -le 0 ]; then oc_ks_workers=$(nproc); fi
-if [ "$oc_ks_workers" -gt 8 ] && [ "${KEYSTONE_WORKERS:-0}" -le 0 ]; then oc_ks_workers=8; fi
-printf '[uwsgi]\nprocesses = %s\n' "$oc_ks_workers" | ini_merge /etc/keystone/keystone-uwsgi.ini root:root 0644
+uwsgi_processes /etc/keystone/keystone-uwsgi.ini "${KEYSTONE_WORKERS:-0}"
 
 # The same fernet and credential keys on every Controller: 0 is the staged key, 1 the primary.
 install -d -o keystone -g keystone -m 0700 /etc/keystone/fernet-keys /etc/keystone/credential-keys

@@ -6,6 +6,7 @@ neutron_config
 {
   cat <<INI
 [DEFAULT]
+rpc_workers = $(worker_count "${NEUTRON_WORKERS:-0}")
 service_plugins = router
 notify_nova_on_port_status_changes = true
 notify_nova_on_port_data_changes = true
@@ -21,6 +22,7 @@ if is_bootstrap; then
     --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade head
   KS_USER_PASSWORD="${NEUTRON_PASSWORD}" ks_register neutron network "OpenStack Networking" "$(public_url 9696)" "$(internal_url 9696)" neutron
 fi
-restart_if_changed neutron-api /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini
+uwsgi_processes /etc/neutron/neutron-api-uwsgi.ini "${NEUTRON_WORKERS:-0}"
+restart_if_changed neutron-api /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini /etc/neutron/neutron-api-uwsgi.ini
 restart_if_changed neutron-rpc-server /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini
 wait_http "http://$(local_ip):9696/" 600

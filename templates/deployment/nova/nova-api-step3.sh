@@ -27,5 +27,6 @@ if is_bootstrap; then
   as_user nova nova-manage db sync
   KS_USER_PASSWORD="${NOVA_PASSWORD}" ks_register nova compute "OpenStack Compute" "$(public_url 8774 /v2.1)" "$(internal_url 8774 /v2.1)" nova
 fi
-restart_if_changed nova-api /etc/nova/nova.conf
+uwsgi_processes /etc/nova/nova-api-uwsgi.ini "${NOVA_WORKERS:-0}"
+restart_if_changed nova-api /etc/nova/nova.conf /etc/nova/nova-api-uwsgi.ini
 wait_http "http://$(local_ip):8774/" 600

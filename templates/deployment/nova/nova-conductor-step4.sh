@@ -2,4 +2,5 @@
 # Nova conductor, step 4.
 log "nova-conductor"
 nova_config api
+printf '[conductor]\nworkers = %s\n' "$(worker_count "${NOVA_WORKERS:-0}")" | ini_merge /etc/nova/nova.conf
 restart_if_changed nova-conductor /etc/nova/nova.conf

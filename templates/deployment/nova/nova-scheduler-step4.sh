@@ -2,4 +2,5 @@
 # Nova scheduler, step 4.
 log "nova-scheduler"
 nova_config api
+printf '[scheduler]\nworkers = %s\n' "$(worker_count "${NOVA_WORKERS:-0}")" | ini_merge /etc/nova/nova.conf
 restart_if_changed nova-scheduler /etc/nova/nova.conf

@@ -16,5 +16,6 @@ if is_bootstrap; then
   as_user placement placement-manage db sync
   KS_USER_PASSWORD="${PLACEMENT_PASSWORD}" ks_register placement placement "Placement API" "$(public_url 8778)" "$(internal_url 8778)" placement
 fi
-restart_if_changed placement-api "$oc_placement_conf"
+uwsgi_processes /etc/placement/placement-api-uwsgi.ini "${PLACEMENT_WORKERS:-0}"
+restart_if_changed placement-api "$oc_placement_conf" /etc/placement/placement-api-uwsgi.ini
 wait_http "http://$(local_ip):8778/" 600

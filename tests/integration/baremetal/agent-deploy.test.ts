@@ -37,6 +37,13 @@ async function freePort(): Promise<number> {
 
 interface NodeJson { name: string; id: string; provision_state: string; power_state: string; last_error: string; properties: Record<string, unknown> }
 
+/** How many agent.revoked events say the node's credentials were revoked because it was `why`. */
+async function revokedFor(why: string): Promise<number> {
+  const ev = await uc('-f', 'json', 'events', '--kind', 'agent.revoked', '--limit', '1000');
+  expect(ev.code, ev.stderr).toBe(0);
+  return ev.stdout.split('\n').filter((l) => l.includes(`node sim-0 ${why}`)).length;
+}
+
 async function show(): Promise<NodeJson & { history: { event: string; from: string; to: string; message: string }[] }> {
   const r = await oc('-f', 'json', 'node', 'show', 'sim-0', '--history');
   if (r.code !== 0) throw new Error(r.stderr);
@@ -236,9 +243,11 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
     expect(sim.nodeAgent).toBeDefined();
     expect(sim.nodeAgent).not.toBe(before);
     expect(sim.output).toMatch(/revoked/);
+    expect(await revokedFor('rebuilt')).toBe(1); // at the start of the rebuild, not only at re-enrollment
   });
 
   it('undeploys: cleaned and available again', async () => {
+    const revokedBefore = await revokedFor('undeployed');
     const r = await oc('-f', 'json', 'node', 'undeploy', 'sim-0', '--wait', '120');
     expect(r.code, `${r.stderr}\n${sim.output}`).toBe(0);
     const n = await show();
@@ -249,6 +258,7 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
     readSync(f, head, 0, MIB, 0);
     closeSync(f);
     expect(head.every((b) => b === 0)).toBe(true);
+    expect(await revokedFor('undeployed')).toBe(revokedBefore + 1);
   });
 
   it('serves the orchestration engine: a stack allocates the node by profile, its node agent runs the SoftwareDeployment, delete releases it', async () => {

@@ -15,6 +15,7 @@ import { loadBundle, parseStack } from '../../../undercloud/orchestration/templa
 import type { Json, TemplateBundle } from '../../../undercloud/orchestration/template/types.js';
 import type { DeploymentRequest } from '../../../undercloud/orchestration/ports.js';
 import { harness, type Harness } from '../../fakes/orchestration/harness.js';
+import { requireTools } from '../../helpers/tools.js';
 import { loadElement } from '../../../disk-image-builder/element.js';
 import { DEFAULT_ELEMENTS_DIR, resolveElements } from '../../../disk-image-builder/runner.js';
 import { parseImageDefinitions } from '../../../disk-image-builder/image-definition.js';
@@ -92,6 +93,27 @@ describe('templates/: files', () => {
     for (const f of walk(T).filter((x) => x.endsWith('.sh'))) {
       execFileSync('bash', ['-n', path.join(T, f)]);
       expect(readFileSync(path.join(T, f), 'utf8').startsWith('# shellcheck shell=bash\n'), f).toBe(true);
+    }
+  });
+
+  it('worker_count and uwsgi_processes: the <Service>Workers given, else one per CPU, at most 8', () => {
+    requireTools([['crudini', 'crudini']]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'uc-workers-'));
+    try {
+      // A node with 16 CPUs (a fake nproc first in PATH) and Debian's uwsgi file with 8 processes.
+      writeFileSync(path.join(dir, 'nproc'), '#!/bin/sh\necho 16\n', { mode: 0o755 });
+      const ini = path.join(dir, 'api-uwsgi.ini');
+      writeFileSync(ini, '[uwsgi]\nprocesses = 8\nthreads = 32\n');
+      const run = (snippet: string) => execFileSync('bash', ['-c', `source "${path.join(T, 'common/lib.sh')}"; ${snippet}`], {
+        encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, OC_STATE: path.join(dir, 'state') },
+      }).trim();
+      expect(run('worker_count 3; worker_count 0; worker_count ""').split('\n')).toEqual(['3', '8', '8']);
+      run(`uwsgi_processes "${ini}" 2`);
+      expect(readFileSync(ini, 'utf8')).toMatch(/processes = 2\n[^]*threads = 32/);
+      run(`uwsgi_processes "${ini}" 0`);
+      expect(readFileSync(ini, 'utf8')).toContain('processes = 8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
