@@ -22,6 +22,7 @@ import { parseImageDefinitions } from '../../../disk-image-builder/image-definit
 
 const T = path.resolve(import.meta.dirname, '../../../templates');
 const LAB = path.join(T, 'environments', 'lab-minimal.yaml');
+const LAB_FULL = path.join(T, 'environments', 'lab-full.yaml');
 const ROLES = ['Controller', 'Compute', 'Storage'] as const;
 const TIMEOUT = 120_000;
 
@@ -159,14 +160,22 @@ describe('the lab image element openstack-lab-packages', () => {
 });
 
 describe('templates/: validation and plan', () => {
-  it('the full overcloud and lab-minimal validate with roles rendered', async () => {
-    for (const envs of [[], [LAB]]) {
+  it('the full overcloud, lab-full and lab-minimal validate with roles rendered', async () => {
+    for (const envs of [[], [LAB_FULL], [LAB]]) {
       const parsed = parseStack(await bundle(envs));
       for (const r of ROLES) {
         expect(parsed.definition.resources[r]!.type).toBe('OS::Heat::ResourceGroup');
         expect(parsed.parameterValues[`${r}Count`]).toBe(1);
       }
     }
+    // lab-full only sizes the default overcloud: every parameter it sets is one the templates declare.
+    const b = await bundle([LAB_FULL]);
+    const declared = new Set(Object.entries(b.files).filter(([f]) => /\.ya?ml$/.test(f))
+      .flatMap(([, text]) => Object.keys((parseYaml(String(text)) as { parameters?: Record<string, unknown> } | null)?.parameters ?? {}))
+      .concat(Object.keys(parseStack(b).parameterValues))); // the root's, with the roles rendered (<Role>Count)
+    const set = Object.keys((parseYaml(readFileSync(LAB_FULL, 'utf8')) as { parameter_defaults: Record<string, unknown> }).parameter_defaults);
+    expect(set.filter((p) => !declared.has(p))).toEqual([]);
+    expect(set).toContain('NovaWorkers');
   });
 
   it('plans one ResourceGroup, ServiceChain and RoleConfig per role, and deploy steps 0-5 in a chain', async () => {
