@@ -44,6 +44,11 @@ function hasDeviceMapper(): boolean {
 
 const DM_SHIM = fileURLToPath(new URL('../../../bench/disk-image-builder/dm-shim', import.meta.url));
 
+/** A DIB run that fails leaves its partition loops mapped (it never gets to `kpartx -d`): detach them. */
+function releaseShimMappings(): void {
+  execFileSync('sh', ['-c', `for f in /run/dm-shim/*; do [ -f "$f" ] && "${DM_SHIM}/kpartx" -d "/dev/$(basename "$f")"; done; true`], { stdio: 'ignore' });
+}
+
 /**
  * diskimage-builder calls `sudo` throughout; as root on a host without sudo, a shim that drops sudo's
  * options and runs the command lets it work without installing anything.
@@ -89,6 +94,7 @@ export const bench: Benchmark = {
       } else {
         const dmShim = !hasDeviceMapper();
         const d = await dib(work, dmShim);
+        if (dmShim) releaseShimMappings();
         const how = dmShim ? ' (no device-mapper here: partitions mapped by bench/disk-image-builder/dm-shim)' : '';
         if ('seconds' in d) {
           lines.push(`diskimage-builder debian-minimal vm (cold)${how}: ${d.seconds.toFixed(1)} s; ours cold / DIB = ${(cold / d.seconds).toFixed(2)} (goal <= 0.50)`);
