@@ -105,7 +105,14 @@ export async function stopService(config: DaemonConfig): Promise<'stopped' | 'un
   const deadline = Date.now() + (config.shutdownGraceSeconds + 15) * 1000;
   while (pidAlive(pid)) {
     if (Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
+      // startService runs the supervisor detached, so it leads a process group with the daemon (and, in a
+      // lab, the daemon re-executed inside the namespace, and dnsmasq) in it: a daemon that did not drain
+      // in time must not outlive its supervisor. Seen: `scripts/teardown` during a deploy left both.
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        process.kill(pid, 'SIGKILL');
+      }
       break;
     }
     await new Promise((r) => setTimeout(r, 100));
