@@ -19,16 +19,20 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildImage } from '../../disk-image-builder/index.js';
+import { buildImage, parseImageDefinitions } from '../../disk-image-builder/index.js';
 import type { Benchmark, BenchResult } from '../types.js';
 
 const RELEASE = 'bookworm';
 
+/** The base golden image, defined as an operator would (the parser supplies sizes and labels). */
+const BASE_IMAGE = parseImageDefinitions(`- imagename: overcloud-base
+  elements: [overcloud-base]
+  environment: {DIB_RELEASE: ${RELEASE}}
+  outputs: [qcow2]
+`, 'bench: overcloud-base')[0]!;
+
 async function ours(outputDir: string, cacheDir: string): Promise<number> {
-  const r = await buildImage({
-    imagename: 'overcloud-base', elements: ['overcloud-base'], environment: { DIB_RELEASE: RELEASE }, outputs: ['qcow2'],
-    ramdisk: false, imageSizeMiB: undefined, espSizeMiB: 128, rootExtraMiB: 256, rootLabel: 'cloudimg-rootfs',
-  }, { outputDir, cacheDir });
+  const r = await buildImage(BASE_IMAGE, { outputDir, cacheDir });
   return r.seconds;
 }
 
