@@ -27,22 +27,29 @@ const MIN = 60_000;
 const CACHE = path.join(tmpdir(), 'undercloud-dib-test-cache');
 const TEMPLATES = path.join(ROOT, 'templates');
 const E2E_ENV = path.join(ROOT, 'tests', 'e2e', 'e2e-env.yaml');
-const work = mkdtempSync(path.join(tmpdir(), 'uc-e2e-'));
 const lab = `e2e${randomBytes(2).toString('hex')}`;
 const netns = `ucl-${lab}`;
-const conf = path.join(work, 'undercloud.conf');
-const transcript = path.join(work, 'transcript.log');
+// The run's folder is made in beforeAll, not at import: `vitest list` (or a filtered run) imports this file too.
+let work = '';
+let conf = '';
+let transcript = '';
 const phases: [string, number][] = [];
 let quickstartTimes = '';
 
 /** What every command of the run sees: the quickstart's knobs, and the undercloud.conf it installs (in `work`). */
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  UNDERCLOUD_CONFIG: conf,
-  LAB_NAME: lab, LAB_DIR: path.join(work, 'lab'), LAB_NODES: '3', LAB_PROFILES: 'control,compute,compute', LAB_MEMORY: '2048',
-  IMAGES: path.join(work, 'images'), IMAGE_CACHE: CACHE, RC_DIR: work, SKIP_BUILD: '1', STACK: 'overcloud',
-  ENVIRONMENTS: `-e ${E2E_ENV}`,
-};
+let env: NodeJS.ProcessEnv = {};
+function makeWorkFolder(): void {
+  work = mkdtempSync(path.join(tmpdir(), 'uc-e2e-'));
+  conf = path.join(work, 'undercloud.conf');
+  transcript = path.join(work, 'transcript.log');
+  env = {
+    ...process.env,
+    UNDERCLOUD_CONFIG: conf,
+    LAB_NAME: lab, LAB_DIR: path.join(work, 'lab'), LAB_NODES: '3', LAB_PROFILES: 'control,compute,compute', LAB_MEMORY: '2048',
+    IMAGES: path.join(work, 'images'), IMAGE_CACHE: CACHE, RC_DIR: work, SKIP_BUILD: '1', STACK: 'overcloud',
+    ENVIRONMENTS: `-e ${E2E_ENV}`,
+  };
+}
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -109,6 +116,7 @@ beforeAll(() => {
     ['openstack', 'python3-openstackclient'], ['virsh', 'libvirt-clients'], ['libvirtd', 'libvirt-daemon-system'], ['dnsmasq', 'dnsmasq-base'],
     ['qemu-system-x86_64', 'qemu-system-x86'], ['mmdebstrap', 'mmdebstrap'],
   ]);
+  makeWorkFolder();
   chmodSync(work, 0o755); // dnsmasq and QEMU drop root: every parent of the lab's files must be searchable
   // No undercloud.conf yet: `undercloud install` writes one whose state, certificates, socket and log stay
   // beside it (a config outside /etc), and the lab adds its settings.
@@ -116,6 +124,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
+  if (!work) return; // beforeAll refused to start: nothing was set up
   const down = await sh(path.join(ROOT, 'scripts', 'teardown'), ['--purge'], { timeoutMs: 15 * MIN });
   process.stdout.write(`\nphase times (s):\n${phases.map(([n, s]) => `  ${n.padEnd(34)} ${s.toFixed(0).padStart(6)}`).join('\n')}\nquickstart ${quickstartTimes}\ntranscript: ${transcript}\n`);
   if (down.code !== 0) process.stdout.write(`teardown failed:\n${down.stderr}\n`);

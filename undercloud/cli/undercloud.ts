@@ -1,27 +1,20 @@
 /** The `undercloud` command: the daemon, its service and the host. Each command lives in commands/. */
-import { createProgram, runCli } from './common/program.js';
-import { register as registerDaemon } from './commands/daemon.js';
-import { register as registerStatus } from './commands/status.js';
-import { register as registerEvents } from './commands/events.js';
-import { register as registerImageWrite } from './commands/image-write.js';
-import { register as registerInstall } from './commands/install.js';
-import { register as registerService } from './commands/service.js';
-import { register as registerAgent } from './commands/agent.js';
-import { register as registerLab } from './commands/lab.js';
+import { loadProgram, runCli, type CommandModule } from './common/program.js';
 
-export function undercloudProgram() {
-  const program = createProgram('undercloud', 'The undercloud: install and run the daemon that provisions bare metal and deploys overclouds.');
-  registerInstall(program);
-  registerService(program);
-  registerDaemon(program);
-  registerStatus(program);
-  registerEvents(program);
-  registerImageWrite(program);
-  registerAgent(program);
-  registerLab(program);
-  return program;
-}
+const DESCRIPTION = 'The undercloud: install and run the daemon that provisions bare metal and deploys overclouds.';
+
+/** Each module is imported only when its command runs (common/program.ts says why). */
+export const UNDERCLOUD_COMMANDS: readonly CommandModule[] = [
+  { names: ['install', 'uninstall'], load: () => import('./commands/install.js') },
+  { names: ['start', 'stop', 'restart', 'supervise'], load: () => import('./commands/service.js') },
+  { names: ['daemon'], load: () => import('./commands/daemon.js') },
+  { names: ['status'], load: () => import('./commands/status.js') },
+  { names: ['events'], load: () => import('./commands/events.js') },
+  { names: ['image'], load: () => import('./commands/image-write.js') },
+  { names: ['agent'], load: () => import('./commands/agent.js') },
+  { names: ['lab'], load: () => import('./commands/lab.js') },
+];
 
 export async function main(argv: string[]): Promise<number> {
-  return runCli(undercloudProgram(), argv);
+  return runCli(await loadProgram('undercloud', DESCRIPTION, UNDERCLOUD_COMMANDS, argv), argv);
 }

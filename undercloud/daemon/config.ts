@@ -13,7 +13,7 @@ import { parseIni, type IniEntry } from './ini.js';
 import { defaultSectionSchema, subnetSchema } from './config-schema.js';
 import { sections as domainSections, type ConfigSection } from './config-sections.js';
 
-export const DEFAULT_CONFIG_PATH = '/etc/undercloud/undercloud.conf';
+export { DEFAULT_CONFIG_PATH, resolveConfigPath } from './config-path.js';
 
 export interface SubnetConfig {
   name: string;
@@ -67,10 +67,6 @@ const validateSubnet = ajv.compile(subnetSchema);
 const sectionValidators = new Map(domainSections.map((s) => [s.name, { section: s, validate: ajv.compile(s.schema) }]));
 
 /** Which config file to use: --config, then UNDERCLOUD_CONFIG, then /etc/undercloud/undercloud.conf. */
-export function resolveConfigPath(flag?: string): string {
-  return path.resolve(flag ?? process.env.UNDERCLOUD_CONFIG ?? DEFAULT_CONFIG_PATH);
-}
-
 export function loadConfig(file: string): DaemonConfig {
   if (!existsSync(file)) {
     throw new ConfigError(file, undefined, undefined, 'config file not found (create it with "undercloud install", or pass --config PATH)');

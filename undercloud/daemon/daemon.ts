@@ -122,11 +122,20 @@ export class Daemon {
     this.shutdownController.abort(new Error(reason));
     const graceMs = this.config.shutdownGraceSeconds * 1000;
     await this.ctx?.operations.drain(graceMs);
+    // Each module gets a bounded time to stop: a stop that waits on something gone (a child that ignores
+    // SIGTERM, a peer that never closes) must not keep the daemon from exiting.
+    const moduleStopMs = Math.max(5000, graceMs);
     for (const m of [...this.modules].reverse()) {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await m.stop?.();
+        const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), moduleStopMs).unref()));
+        if ((await Promise.race([Promise.resolve(m.stop?.()), timedOut])) === 'timeout') {
+          this.log.warn('module did not stop in time; going on without it', { module: m.name, waitedMs: moduleStopMs });
+        }
       } catch (err) {
         this.log.warn('module did not stop cleanly', { module: m.name, error: (err as Error).message });
+      } finally {
+        clearTimeout(timer);
       }
     }
     if (this.server) {

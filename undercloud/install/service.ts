@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { DaemonConfig } from '../daemon/config.js';
-import { DEFAULT_CONFIG_PATH } from '../daemon/config.js';
+import { DEFAULT_CONFIG_PATH } from '../daemon/config-path.js';
 import { projectRoot } from '../version.js';
 import { UndercloudError } from '../errors.js';
 

@@ -9,7 +9,8 @@ import { readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UndercloudClient, type Event, type StatusResponse } from '../../../proto/gen/undercloud/v1/undercloud.js';
-import { startTestDaemon, runCli, UNDERCLOUD_BIN, type TestDaemon } from '../../helpers/daemon.js';
+import { spawn } from 'node:child_process';
+import { startTestDaemon, runCli, ROOT, UNDERCLOUD_BIN, type TestDaemon } from '../../helpers/daemon.js';
 import { Store } from '../../../undercloud/store/index.js';
 import { ensurePki, pkiFiles } from '../../../undercloud/pki/pki.js';
 
@@ -118,6 +119,26 @@ describe('undercloud daemon', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('the undercloud daemon is not running');
     expect(r.stderr).toContain(`undercloud start --config ${d.configFile}`);
+  });
+});
+
+describe('a stopped daemon exits', () => {
+  // What `undercloud daemon` does after its graceful stop (cli/commands/daemon.ts exitSoon): a resource an
+  // interrupted operation still holds (here a listening socket) must not keep the process alive.
+  it('even when something still holds the event loop, and logs what was open', async () => {
+    const mod = path.join(ROOT, 'dist', 'undercloud', 'cli', 'commands', 'daemon.js');
+    const code = `const { exitSoon } = await import(${JSON.stringify(mod)});
+      (await import('node:net')).createServer().listen(0, '127.0.0.1');
+      exitSoon({ warn: (m, f) => console.log(m, JSON.stringify(f)) }, 300);`;
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const exit = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(exit).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(out).toContain('stopped daemon still had resources open; exiting anyway');
+    expect(out).toContain('TCPServerWrap');
   });
 });
 

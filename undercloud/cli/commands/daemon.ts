@@ -1,5 +1,25 @@
 import type { Command } from 'commander';
 import { globals } from '../common/program.js';
+import type { Logger } from '../../daemon/logging.js';
+
+/** How long a stopped daemon waits for the event loop to empty (log lines to reach the file) before exiting. */
+const EXIT_WAIT_MS = 5000;
+
+/**
+ * After a graceful stop everything that matters is recorded (operations interrupted, store closed), but an
+ * interrupted operation can still hold a timer, a socket or a child's pipe (a deploy step waiting on a node
+ * whose VM is gone): the process must not stay alive for it, or the service manager has to SIGKILL it. The
+ * log says what was still open, which is where to look.
+ */
+export function exitSoon(log: Pick<Logger, 'warn'>, waitMs = EXIT_WAIT_MS): void {
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo(); // (includes this timer)
+    log.warn('stopped daemon still had resources open; exiting anyway', { resources: countOf(open) });
+    setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
+  }, waitMs).unref();
+}
+
+const countOf = (names: string[]) => Object.fromEntries([...new Set(names)].map((n) => [n, names.filter((x) => x === n).length]));
 
 export function register(program: Command): void {
   program
@@ -36,5 +56,6 @@ export function register(program: Command): void {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+      exitSoon(daemon.log);
     });
 }

@@ -3,9 +3,10 @@
  * with the deploy path's writer (same verification, progress and exit codes). It runs in the CLI process
  * rather than through the daemon: the operator's host is the one with the image and the route to the server.
  * Progress: a bar on a terminal, plain lines on stderr otherwise, JSON lines with --format json.
- * The writer and the progress bar are imported when the command runs (every other command loads this
- * module to register it), and the command tunes V8 for a process that only writes an image
- * (nbd/process-tuning.ts: 91 -> 73-75 MiB peak writing + verifying a 20 GiB image; docs/nbd.md "Memory").
+ * The writer and the progress bar are imported when the command runs (`--help` loads this module to
+ * register it), and the command tunes V8 for a process that only writes an image (nbd/process-tuning.ts;
+ * with the CLI's lazy command modules, 91 -> 61-63 MiB peak writing + verifying a 20 GiB image; docs/nbd.md
+ * "Memory").
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';

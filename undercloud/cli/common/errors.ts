@@ -1,5 +1,5 @@
-import { status } from '@grpc/grpc-js';
-import { UndercloudError } from '../../errors.js';
+// GrpcStatus, not grpc-js's `status`: every command loads this module, and most never open a gRPC channel.
+import { GrpcStatus as status, UndercloudError } from '../../errors.js';
 
 /** The daemon does not answer on its socket; the message says how to start it. */
 export class DaemonNotRunningError extends UndercloudError {

@@ -2,7 +2,11 @@
  * Shared output formatting for every command: `--format table|json|yaml`. JSON and YAML print the data as
  * it is (scripts rely on the shape); tables are for people.
  */
-import { stringify as toYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type { stringify as yamlStringify } from 'yaml';
+
+/** yaml is required on first use: every command loads this module, few print YAML. */
+const toYaml = (data: unknown): string => (createRequire(import.meta.url)('yaml') as { stringify: typeof yamlStringify }).stringify(data);
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];

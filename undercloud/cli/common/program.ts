@@ -3,7 +3,7 @@
  * (the stack with --debug) and mapped to stable exit codes.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { resolveConfigPath } from '../../daemon/config.js';
+import { resolveConfigPath } from '../../daemon/config-path.js';
 import { version } from '../../version.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
 import { EXIT, exitCodeFor } from './errors.js';
@@ -25,6 +25,42 @@ export function createProgram(name: string, description: string): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.configureHelp({ showGlobalOptions: true });
+  return program;
+}
+
+/**
+ * A module of commands, imported only when argv names one of its top-level commands: the CLI would
+ * otherwise load grpc-js, the generated clients, ajv and the template engine before every command, which
+ * costs `undercloud image write` ~15 MiB of its memory budget (docs/nbd.md "Memory") and every command
+ * startup time. Help, an unknown command or no command loads them all.
+ */
+export interface CommandModule {
+  /** The top-level commands (or groups, which several modules may share) that the module registers. */
+  names: readonly string[];
+  load: () => Promise<{ register(program: Command): void }>;
+}
+
+/** Global options that take a value, so that value is not taken for the command word. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--config', '-f', '--format']);
+
+/** The top-level command word in process-style argv (node, script, ...), if any. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** A program with the modules argv needs registered, in the order given (which is the order of --help). */
+export async function loadProgram(name: string, description: string, modules: readonly CommandModule[], argv: readonly string[]): Promise<Command> {
+  const program = createProgram(name, description);
+  const word = commandWord(argv);
+  const needed = word === undefined ? [] : modules.filter((m) => m.names.includes(word));
+  for (const m of needed.length > 0 ? needed : modules) (await m.load()).register(program);
   return program;
 }
 
