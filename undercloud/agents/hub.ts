@@ -162,6 +162,15 @@ export class Hub implements AgentHub {
     return s ? { mode: s.mode, address: s.address } : undefined;
   }
 
+  /**
+   * When a connected agent last sent anything (heartbeats included). The store's last_seen_at changes only
+   * with the agent's state: writing every heartbeat of a thousand agents is not worth it, so readers ask here.
+   */
+  lastSeen(nodeId: string): Date | undefined {
+    const s = this.sessions.get(nodeId);
+    return s ? new Date(s.lastSeen) : undefined;
+  }
+
   isConnected(nodeId: string): boolean {
     return this.sessions.get(nodeId)?.mode !== undefined;
   }

@@ -42,7 +42,7 @@ export function setup(server: Server, ctx: DaemonContext, d: AgentsServiceDeps):
     }),
     listAgents: unary(ctx.log, () => ({
       agents: d.agents.list().map((a) => ({
-        nodeId: a.nodeId, state: a.state, mode: a.mode, version: a.version, hostname: a.hostname, lastSeenAt: a.lastSeenAt ?? '',
+        nodeId: a.nodeId, state: a.state, mode: a.mode, version: a.version, hostname: a.hostname, lastSeenAt: d.hub.lastSeen(a.nodeId)?.toISOString() ?? a.lastSeenAt ?? '',
         certSerial: a.certSerial, certExpiresAt: a.certExpiresAt,
       })),
     })),

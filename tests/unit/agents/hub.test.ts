@@ -200,6 +200,19 @@ describe('Hub liveness', () => {
     expect(f.agents.get('n1')?.state).toBe('lost');
   });
 
+  it('knows when a connected agent was last heard from (heartbeats included); nothing for one not connected', async () => {
+    const f = await hubFixture();
+    const { session } = f.connect(f.hub, 'n1');
+    const t0 = f.clock.t;
+    expect(f.hub.lastSeen('n1')?.getTime()).toBe(t0);
+    f.clock.t += 700;
+    session.receive({ type: 'heartbeat' });
+    expect(f.hub.lastSeen('n1')?.getTime()).toBe(t0 + 700);
+    expect(f.hub.lastSeen('n2')).toBeUndefined();
+    session.closed();
+    expect(f.hub.lastSeen('n1')).toBeUndefined();
+  });
+
   it('gives a disconnected agent heartbeat_timeout to come back', async () => {
     const f = await hubFixture();
     const a = f.connect(f.hub, 'n1');
