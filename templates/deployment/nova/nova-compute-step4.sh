@@ -6,4 +6,5 @@ printf '[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n[libvirt]\nvirt_type 
   ini_merge /etc/nova/nova-compute.conf root:nova 0640
 if ! grep -qw libvirt <<<"$(id -nG nova)"; then usermod -a -G libvirt nova; fi
 restart_if_changed libvirtd
+start_timeout nova-compute 600 # nova-start-timeout.sh
 restart_if_changed nova-compute /etc/nova/nova.conf /etc/nova/nova-compute.conf

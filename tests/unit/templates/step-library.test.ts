@@ -138,4 +138,15 @@ describe('templates/common/lib.sh', () => {
     expect(r.out).toContain('gave-up');
     expect(readFileSync(path.join(dir, 'state', 'step'), 'utf8')).toBe('1\n');
   });
+  it("nova-start-timeout.sh: a drop-in gives a Type=notify unit longer to start; systemd reloads only when it changes", () => {
+    const fragment = path.resolve(import.meta.dirname, '../../../templates/deployment/nova/nova-start-timeout.sh');
+    const units = path.join(dir, 'systemd');
+    const dropin = path.join(units, 'nova-conductor.service.d', 'undercloud-start-timeout.conf');
+    expect(run(`source ${fragment}\nstart_timeout nova-conductor 600 ${units}\nstart_timeout nova-conductor 600 ${units}`).code).toBe(0);
+    expect(readFileSync(dropin, 'utf8')).toBe('[Service]\nTimeoutStartSec=600\n');
+    expect(calls().filter((c) => c === 'systemctl daemon-reload')).toHaveLength(1);
+    expect(run(`source ${fragment}\nstart_timeout nova-conductor 900 ${units}`).code).toBe(0);
+    expect(readFileSync(dropin, 'utf8')).toContain('TimeoutStartSec=900');
+    expect(calls().filter((c) => c === 'systemctl daemon-reload')).toHaveLength(2);
+  });
 });
