@@ -15,7 +15,7 @@
  *   then scripts/teardown removes the lab and the undercloud. Each phase's wall time is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,7 +33,8 @@ const netns = `ucl-${lab}`;
 let work = '';
 let conf = '';
 let transcript = '';
-const phases: [string, number][] = [];
+/** Each phase: its name, when it started (UTC, to line up with the daemon log and node consoles) and its seconds. */
+const phases: [string, string, number][] = [];
 let quickstartTimes = '';
 
 /** What every command of the run sees: the quickstart's knobs, and the undercloud.conf it installs (in `work`). */
@@ -67,15 +68,37 @@ function sh(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs
   });
 }
 const oc = (...args: string[]) => sh(process.execPath, [OVERCLOUD_BIN, ...args]);
+/** `oc` for a phase: stopped after `ms` (under the test's timeout), so that a hang is explained, not just timed out. */
+const ocWithin = (ms: number, ...args: string[]) => sh(process.execPath, [OVERCLOUD_BIN, ...args], { timeoutMs: ms });
 const uc = (...args: string[]) => sh(process.execPath, [UNDERCLOUD_BIN, ...args]);
 const json = <T>(r: Run): T => JSON.parse(r.stdout) as T;
 
-/** The tail of the transcript, the daemon log and every node console: what to read when a phase fails. */
+/**
+ * What to read when a phase fails: whether its command was stopped at the phase's time limit, the node
+ * list and `overcloud failures` as the operator would see them, the daemon log's last warnings and errors
+ * and its tail, the DHCP leases, and each node console's ramdisk lines and tail. Every phase's command has
+ * a limit under its test's timeout, so a hang is reported with all of this rather than as a bare timeout.
+ */
 function explain(r: Run): string {
-  const tail = (file: string, n: number) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-n).join('\n') : '(none)');
+  const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []);
+  const tail = (file: string, n: number) => (existsSync(file) ? lines(file).slice(-n).join('\n') : '(none)');
+  const cli = (bin: string, args: string[]) => {
+    const out = spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim();
+  };
   const labDir = path.join(work, 'lab');
-  const consoles = existsSync(labDir) ? readdirSync(labDir).filter((f) => f.endsWith('.console.log')).map((f) => `--- ${f}\n${tail(path.join(labDir, f), 30)}`) : [];
-  return [`exit ${r.code}`, r.stderr.slice(-6000), `--- daemon log\n${tail(path.join(work, 'log', 'undercloud.log'), 40)}`, ...consoles].join('\n');
+  const consoles = existsSync(labDir) ? readdirSync(labDir).filter((f) => f.endsWith('.console.log')).map((f) => {
+    const ramdisk = lines(path.join(labDir, f)).filter((l) => l.includes('undercloud-ramdisk:')).slice(-8).join('\n');
+    return `--- ${f} (ramdisk lines)\n${ramdisk}\n--- ${f} (tail)\n${tail(path.join(labDir, f), 15)}`;
+  }) : [];
+  const log = path.join(work, 'log', 'undercloud.log');
+  const problems = lines(log).filter((l) => /"level":"(warn|error)"/.test(l)).slice(-20).join('\n');
+  return [
+    r.code === null ? 'the command was stopped at its phase time limit' : `exit ${r.code}`, r.stderr.slice(-4000),
+    `--- overcloud node list\n${cli(OVERCLOUD_BIN, ['node', 'list'])}`, `--- overcloud failures\n${cli(OVERCLOUD_BIN, ['failures', '--stack', 'overcloud']).slice(-3000)}`,
+    `--- daemon log: warnings and errors\n${problems}`, `--- daemon log: tail\n${tail(log, 40)}`,
+    `--- DHCP leases\n${tail(path.join(work, 'state', 'dnsmasq', 'dnsmasq.leases'), 20)}`, ...consoles,
+  ].join('\n');
 }
 
 async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -83,7 +106,7 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
-    phases.push([name, (Date.now() - t0) / 1000]);
+    phases.push([name, new Date(t0).toISOString(), (Date.now() - t0) / 1000]);
   }
 }
 
@@ -126,7 +149,7 @@ beforeAll(() => {
 afterAll(async () => {
   if (!work) return; // beforeAll refused to start: nothing was set up
   const down = await sh(path.join(ROOT, 'scripts', 'teardown'), ['--purge'], { timeoutMs: 15 * MIN });
-  process.stdout.write(`\nphase times (s):\n${phases.map(([n, s]) => `  ${n.padEnd(34)} ${s.toFixed(0).padStart(6)}`).join('\n')}\nquickstart ${quickstartTimes}\ntranscript: ${transcript}\n`);
+  process.stdout.write(`\nphase times (s):\n${phases.map(([n, at, s]) => `  ${n.padEnd(34)} ${s.toFixed(0).padStart(6)}  (from ${at})`).join('\n')}\nquickstart ${quickstartTimes}\ntranscript: ${transcript}\n`);
   if (down.code !== 0) process.stdout.write(`teardown failed:\n${down.stderr}\n`);
   if (existsSync(`/run/netns/${netns}`)) throw new Error(`teardown left the namespace ${netns}`);
   if (down.code === 0) rmSync(work, { recursive: true, force: true });
@@ -165,7 +188,7 @@ describe('the operator flow, end to end in the VM lab', () => {
   it('scales Compute from 1 to 2: the third node is deployed and configured, the others keep running', async () => {
     const scale = path.join(work, 'scale-compute.yaml');
     writeFileSync(scale, 'parameter_defaults:\n  ComputeCount: 2\n');
-    const r = await phase('scale Compute 1 -> 2', () => oc(...deployArgs('-e', scale)));
+    const r = await phase('scale Compute 1 -> 2', () => ocWithin(25 * MIN, ...deployArgs('-e', scale)));
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
     const computes = (await nodes()).filter((n) => /compute/.test(n.name));
@@ -179,7 +202,7 @@ describe('the operator flow, end to end in the VM lab', () => {
     await onNode(node!.name, 'touch /root/before-rebuild');
     const serial = async () => json<{ node_id: string; cert_serial: string | null }[]>(await uc('-f', 'json', 'agent', 'list')).find((a) => a.node_id === node!.id)?.cert_serial;
     const before = await serial();
-    const r = await phase('node rebuild', () => oc('node', 'rebuild', node!.name, '--wait', '1800'));
+    const r = await phase('node rebuild', () => ocWithin(25 * MIN, 'node', 'rebuild', node!.name, '--wait', '1440'));
     expect(r.code, explain(r)).toBe(0);
     expect((await nodes()).find((n) => n.name === node!.name)?.provision_state).toBe('active');
     expect(await onNode(node!.name, 'test -e /root/before-rebuild && echo kept || echo gone')).toBe('gone\n');
@@ -192,7 +215,7 @@ describe('the operator flow, end to end in the VM lab', () => {
     const scale = path.join(work, 'scale-compute.yaml');
     const before = await oc('-f', 'json', 'stack', 'resources', '--stack', 'overcloud', '--nested');
     const t0 = Date.now();
-    const r = await phase('no-op redeploy', () => oc(...deployArgs('-e', scale)));
+    const r = await phase('no-op redeploy', () => ocWithin(5 * MIN, ...deployArgs('-e', scale)));
     const seconds = (Date.now() - t0) / 1000;
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
@@ -202,7 +225,7 @@ describe('the operator flow, end to end in the VM lab', () => {
   }, 10 * MIN);
 
   it('overcloud delete: the stack is gone and every node is available and powered off', async () => {
-    const r = await phase('overcloud delete', () => oc('delete', '--stack', 'overcloud', '--yes'));
+    const r = await phase('overcloud delete', () => ocWithin(15 * MIN, 'delete', '--stack', 'overcloud', '--yes'));
     expect(r.code, explain(r)).toBe(0);
     const status = await oc('status', '--stack', 'overcloud');
     expect(status.code).not.toBe(0);

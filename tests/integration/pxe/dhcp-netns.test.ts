@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { DnsmasqSupervisor } from '../../../undercloud/pxe/dnsmasq.js';
 import { silentLogger } from '../../../undercloud/daemon/logging.js';
 import { requireTools } from '../../helpers/tools.js';
+import { ROOT } from '../../helpers/daemon.js';
 
 const id = randomBytes(3).toString('hex');
 const SRV = `ucpxe-s-${id}`;
@@ -105,6 +106,39 @@ describe('dnsmasq on the provisioning network', () => {
     expect(dhcp(UNKNOWN)).toBeUndefined();
     expect(dnsmasq.restarts).toBe(0); // a reload is not a crash
   });
+
+  it("the deploy ramdisk's DHCP client, run as its init runs it, keeps trying until it is answered", async () => {
+    // The ramdisk's MAC is unknown to dnsmasq for longer than udhcpc's foreground tries (as when the DHCP
+    // server is busy or restarting while the node boots): the lease must still come once it is enrolled.
+    const init = readFileSync(path.join(ROOT, 'disk-image-builder', 'elements', 'deploy-ramdisk', 'files', 'init'), 'utf8');
+    const line = init.split('\n').find((l) => /^\s*busybox udhcpc /.test(l));
+    expect(line, 'the ramdisk init runs busybox udhcpc').toBeDefined();
+    const args = line!.trim().replace(/\s*>\/dev\/null.*$/, '').split(/\s+/).slice(2)
+      .map((a) => (a === '"$n"' ? VC : a === '/usr/share/undercloud/udhcpc.script' ? path.join(dir, 'udhcpc.sh') : a));
+    expect(args).toContain('-b'); // goes on in the background rather than giving up
+    const LATE = '52:54:00:77:00:03';
+    sh('ip', ['netns', 'exec', CLI, 'ip', 'link', 'set', VC, 'down']);
+    sh('ip', ['netns', 'exec', CLI, 'ip', 'link', 'set', VC, 'address', LATE]);
+    sh('ip', ['netns', 'exec', CLI, 'ip', 'link', 'set', VC, 'up']);
+    const out = path.join(dir, 'lease.env');
+    rmSync(out, { force: true });
+    const t0 = Date.now();
+    // The init waits for this command: it must come back (udhcpc forks into the background) with no lease yet.
+    const fg = spawnSync('ip', ['netns', 'exec', CLI, 'busybox', 'udhcpc', ...args], { stdio: 'ignore', timeout: 60_000 });
+    expect(fg.status).toBe(0);
+    expect(existsSync(out)).toBe(false);
+    try {
+      dnsmasq.setHosts(new Map([['node-a', [KNOWN]], ['node-late', [LATE]]]));
+      for (let i = 0; i < 300 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(readFileSync(out, 'utf8'), `no lease ${(Date.now() - t0) / 1000} s after udhcpc started`).toMatch(/^ip=10\.77\.0\.(5\d|60)$/m);
+    } finally {
+      for (const pid of spawnSync('ip', ['netns', 'pids', CLI], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) spawnSync('kill', [pid]);
+      const pid = dnsmasq.pid;
+      dnsmasq.setHosts(new Map([['node-a', [KNOWN]]])); // a removal restarts dnsmasq: wait for the new one
+      for (let i = 0; i < 50 && dnsmasq.pid === pid; i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 700));
+    }
+  }, 90_000);
 
   it('restarts dnsmasq when it dies', async () => {
     const before = dnsmasq.pid!;
