@@ -39,7 +39,7 @@ describe('writeImage against real servers', () => {
   it('nbdkit memory: raw image, 4 connections (CAN_MULTI_CONN), zeros not sent as data, progress reported', async () => {
     const t = await track(startNbdkit(dir, 'mem', ['memory', `${16 * MiB}`]));
     const progress: WriteProgress[] = [];
-    const r = await writeImage({ source: raw, target: t.uri, onProgress: (p) => progress.push(p) });
+    const r = await writeImage({ source: raw, target: t.uri, connections: 4, onProgress: (p) => progress.push(p) });
     expect(r.verified).toBe(true);
     expect(r.connections).toBe(4);
     expect(r.dataBytes).toBeLessThan(5 * MiB); // 3.2 MiB of data plus edges, never the 1 MiB of allocated zeros

@@ -22,7 +22,7 @@ interface WriteOpts {
   tlsCert?: string;
   tlsKey?: string;
   tlsHostname?: string;
-  connections: string;
+  connections?: string;
   verify: boolean;
   targetIsZero: boolean;
   expectedDigest?: string;
@@ -108,7 +108,7 @@ export function register(program: Command): void {
     .option('--tls-cert <file>', 'client certificate (PEM) to present (nbds)')
     .option('--tls-key <file>', 'client key (PEM) (nbds)')
     .option('--tls-hostname <name>', 'name the server certificate must carry')
-    .option('--connections <n>', 'connections when the server allows several (CAN_MULTI_CONN)', '4')
+    .option('--connections <n>', 'connections when the server allows several (CAN_MULTI_CONN); default one per core, 1 to 4')
     .option('--no-verify', 'do not read the target back to verify the digest')
     .option('--target-is-zero', 'the target already reads as zeros: skip zero ranges', false)
     .option('--expected-digest <hex>', 'the image digest (sha256-tree-1m) if known: no hashing while writing; the read-back must match it')
@@ -127,7 +127,7 @@ export function register(program: Command): void {
       try {
         const tls = tlsOptions(o);
         const r = await writeImage({
-          source: file, sourceFormat: o.imageFormat, target: uri, ...(tls ? { tls } : {}), connections: Math.max(1, positiveInt('connections', o.connections)),
+          source: file, sourceFormat: o.imageFormat, target: uri, ...(tls ? { tls } : {}), ...(o.connections !== undefined ? { connections: positiveInt('connections', o.connections) } : {}),
           verify: o.verify, targetIsZero: o.targetIsZero, ...(o.expectedDigest ? { expectedDigest: o.expectedDigest } : {}),
           timeoutMs: positiveInt('timeout', o.timeout) * 1000, retries: positiveInt('retries', o.retries), signal: ac.signal, onProgress: sink.update,
           log: (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`),
