@@ -9,7 +9,7 @@
  *      --provide, `overcloud deploy` with lab-minimal (Controller: MariaDB + Keystone; Compute: chrony;
  *      Storage scaled to 0 by tests/e2e/e2e-env.yaml to keep the run inside CI's budget);
  *   2. scale Compute from 1 to 2 (the third node);
- *   3. rebuild a Compute node from its image;
+ *   3. rebuild a Compute node from its image, then deploy: the stack's configs go to it again;
  *   4. a no-op redeploy: seconds, nothing changed;
  *   5. `overcloud delete`: every node back to available and powered off;
  *   then scripts/teardown removes the lab and the undercloud. Each phase's wall time is printed.
@@ -197,7 +197,7 @@ describe('the operator flow, end to end in the VM lab', () => {
     expect((await tokenIssue()).code).toBe(0);
   }, 30 * MIN);
 
-  it('rebuilds a Compute node from its image: a fresh system whose agent enrolls again', async () => {
+  it('rebuilds a Compute node from its image: a fresh system whose agent enrolls again, configured again by the next deploy', async () => {
     const [node] = (await nodes()).filter((n) => /compute/.test(n.name));
     await onNode(node!.name, 'touch /root/before-rebuild');
     const serial = async () => json<{ node_id: string; cert_serial: string | null }[]>(await uc('-f', 'json', 'agent', 'list')).find((a) => a.node_id === node!.id)?.cert_serial;
@@ -209,6 +209,18 @@ describe('the operator flow, end to end in the VM lab', () => {
     // The old credentials were revoked with the rebuild; the new system enrolled with a new certificate.
     expect(await serial()).toMatch(/^[0-9a-f]+$/);
     expect(await serial()).not.toBe(before);
+
+    // The rebuilt system has the image only (no /etc/hosts block of step 0): the next deploy applies the
+    // stack's configs to it again, and to it alone.
+    const hostsBlock = `grep -c '^# BEGIN overcloud' /etc/hosts || true`;
+    expect(await onNode(node!.name, hostsBlock)).toBe('0\n');
+    const re = await phase('deploy after the rebuild', () => ocWithin(15 * MIN, ...deployArgs('-e', path.join(work, 'scale-compute.yaml'))));
+    expect(re.code, explain(re)).toBe(0);
+    expect(re.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    const reapplied = re.stderr.split('\n').filter((l) => l.includes('was imaged again')); // the events, on stderr
+    expect(reapplied.length).toBeGreaterThan(0);
+    for (const l of reapplied) expect(l).toContain(`server ${node!.id} was imaged again`);
+    expect(await onNode(node!.name, hostsBlock)).toBe('1\n');
   }, 30 * MIN);
 
   it('redeploys with nothing changed in seconds, and changes nothing', async () => {

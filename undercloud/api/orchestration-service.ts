@@ -28,7 +28,7 @@ export function setup(server: Server, ctx: DaemonContext, engine: StackEngine): 
   server.addService(OrchestrationService, {
     createStack: unary(ctx.log, (req: Parameters<typeof stackRequestFromProto>[0]) => stackToProto(engine.createStack(stackRequestFromProto(req)))),
     updateStack: unary(ctx.log, (req: Parameters<typeof stackRequestFromProto>[0]) => stackToProto(engine.updateStack(stackRequestFromProto(req)))),
-    previewStack: unary(ctx.log, (req: Parameters<typeof stackRequestFromProto>[0]) => ({ planJson: JSON.stringify(engine.preview(stackRequestFromProto(req))) })),
+    previewStack: unary(ctx.log, async (req: Parameters<typeof stackRequestFromProto>[0]) => ({ planJson: JSON.stringify(await engine.preview(stackRequestFromProto(req))) })),
     deleteStack: unary(ctx.log, (req: { name: string }) => stackToProto(engine.deleteStack(req.name))),
     cancelStack: unary(ctx.log, (req: { name: string }) => ({ cancelled: engine.cancel(req.name) })),
     getStack: unary(ctx.log, (req: { name: string }) => summary(req.name)),

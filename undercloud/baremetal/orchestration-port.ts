@@ -2,7 +2,8 @@
  * The bare-metal service as the orchestration engine's ServerPort (server_driver = baremetal): allocate picks
  * and deploys a node by profile/capabilities, status follows its provision state, release undeploys it.
  * A server id is the node id, which is also its agent's node id, so deployments reach the node agent that
- * enrolled from the config drive. The ctlplane address is the one the node agent connects from.
+ * enrolled from the config drive. The ctlplane address is the one the node agent connects from. The
+ * instance is the node's `instance_info.deployed_at`, set when a deploy or a rebuild finishes.
  */
 import type { ServerPort, ServerRequest, ServerStatus } from '../orchestration/ports.js';
 import type { BaremetalService } from './service.js';
@@ -31,6 +32,14 @@ export function baremetalServerPort(service: BaremetalService, addressOf: (nodeI
     },
     async release(serverId: string): Promise<void> {
       await service.release(serverId);
+    },
+    async instance(serverId: string): Promise<string | undefined> {
+      try {
+        const at = service.getNodeUnmasked(serverId).instanceInfo.deployed_at;
+        return typeof at === 'string' ? at : undefined;
+      } catch {
+        return undefined; // not a node (a pre-provisioned server's name), or deleted
+      }
     },
   };
 }

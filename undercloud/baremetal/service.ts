@@ -212,6 +212,9 @@ export class BaremetalService {
           }
         }),
       );
+      // Names the installed system: the orchestration engine applies a stack's configs again to a server
+      // whose deployed_at changed since they ran (a rebuild), through ServerPort.instance.
+      task.update({ instanceInfo: { ...task.node.instanceInfo, deployed_at: new Date().toISOString() } });
       task.process('done', { message: mode === 'rebuild' ? 'rebuilt' : 'deployed' });
     });
     return { node: masked(r.node), done: r.done };

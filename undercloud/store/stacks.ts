@@ -140,6 +140,23 @@ export class StacksRepo {
     return rows.map((r) => ({ ...resourceFromRow(r), stackName: r.stack_name }));
   }
 
+  /**
+   * The live resources of the given types in a root stack's tree, with the `server` property and the
+   * handle's `instance` (what engine/reimaged.ts compares); read from the JSON columns without parsing rows.
+   */
+  treeDeployments(rootId: string, types: readonly string[]): { stackId: string; name: string; server: string | null; instance: string | null }[] {
+    return this.stmt(`SELECT r.stack_id AS stackId, r.name AS name, json_extract(r.properties, '$.server') AS server, json_extract(r.handle, '$.instance') AS instance
+      FROM stack_resources r JOIN stacks s ON s.id = r.stack_id
+      WHERE s.root_id = ? AND r.status = 'COMPLETE' AND r.action IN ('CREATE', 'UPDATE') AND r.type IN (${types.map(() => '?').join(', ')})`)
+      .all(rootId, ...types) as { stackId: string; name: string; server: string | null; instance: string | null }[];
+  }
+
+  /** Stack id -> parent stack id for every stack of a root's tree (the root maps to null). */
+  treeParents(rootId: string): Map<string, string | null> {
+    const rows = this.stmt('SELECT id, parent_id FROM stacks WHERE root_id = ?').all(rootId) as { id: string; parent_id: string | null }[];
+    return new Map(rows.map((r) => [r.id, r.parent_id]));
+  }
+
   /** Counts of a tree's resources by `ACTION_STATUS`. */
   treeCounts(rootId: string): Record<string, number> {
     const rows = this.stmt(`SELECT r.action || '_' || r.status AS state, count(*) AS n FROM stack_resources r JOIN stacks s ON s.id = r.stack_id WHERE s.root_id = ? GROUP BY state`)

@@ -291,6 +291,26 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
     expect(res.outputs.node).toBe(n.id);
     expect(res.outputs.ip).toBe('127.0.0.1');
     expect(res.outputs.stdout).toContain('configured by-agent hello');
+
+    // A rebuilt server comes back with the image only: the next deploy applies its config again (to the
+    // new system's agent), and the one after is a no-op.
+    const reapplied = async (): Promise<string[]> => {
+      const ev = await oc('-f', 'json', 'stack', 'events', '--stack', 'bm');
+      expect(ev.code, ev.stderr).toBe(0);
+      return (JSON.parse(ev.stdout) as { message: string }[]).map((e) => e.message).filter((m) => m.includes('was imaged again'));
+    };
+    const rebuilt = await oc('-f', 'json', 'node', 'rebuild', 'sim-0', '--wait', '240');
+    expect(rebuilt.code, `${rebuilt.stderr}\n${sim.output}`).toBe(0);
+    const redeploy = await oc('deploy', '--templates', tdir, '--stack', 'bm', '--format', 'json');
+    expect(redeploy.code, `${redeploy.stderr}\n${sim.output}`).toBe(0);
+    expect((JSON.parse(redeploy.stdout) as { outputs: Record<string, string> }).outputs.stdout).toContain('configured by-agent hello');
+    const messages = await reapplied();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(`server ${n.id} was imaged again`);
+    const noop = await oc('deploy', '--templates', tdir, '--stack', 'bm', '--format', 'json');
+    expect(noop.code, noop.stderr).toBe(0);
+    expect(await reapplied()).toHaveLength(1);
+
     const del = await oc('delete', '--stack', 'bm', '--yes');
     expect(del.code, `${del.stderr}\n${sim.output}`).toBe(0);
     expect((await show()).provision_state).toBe('available');

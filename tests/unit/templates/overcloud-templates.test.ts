@@ -180,7 +180,7 @@ describe('templates/: validation and plan', () => {
 
   it('plans one ResourceGroup, ServiceChain and RoleConfig per role, and deploy steps 0-5 in a chain', async () => {
     h = harness();
-    const plan = h.engine.preview({ name: 'overcloud', bundle: await bundle() });
+    const plan = await h.engine.preview({ name: 'overcloud', bundle: await bundle() });
     const byName = new Map(plan.resources.map((r) => [r.name, r]));
     for (const r of ROLES) {
       expect(byName.get(r)?.type).toBe('OS::Heat::ResourceGroup');
@@ -200,7 +200,7 @@ describe('templates/: validation and plan', () => {
 
   it('lab-minimal plans MariaDB and Keystone on the Controller and one light service on Compute and Storage', async () => {
     h = harness();
-    const plan = h.engine.preview({ name: 'overcloud', bundle: await bundle([LAB]) });
+    const plan = await h.engine.preview({ name: 'overcloud', bundle: await bundle([LAB]) });
     const chain = (r: string) => plan.resources.find((x) => x.name === `${r}ServiceChain`)!.properties.resources;
     expect(chain('Controller')).toEqual(['OS::TripleO::Services::MySQL', 'OS::TripleO::Services::Keystone']);
     expect(chain('Compute')).toEqual(['OS::TripleO::Services::Timesync']);

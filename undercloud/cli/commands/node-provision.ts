@@ -140,7 +140,7 @@ export function register(program: Command): void {
     });
   node
     .command('rebuild')
-    .description('re-image active nodes in place, keeping their identity (no cleaning)')
+    .description('re-image active nodes in place, keeping their identity (no cleaning); the next overcloud deploy applies a stack\'s configs to them again')
     .argument('<nodes...>', 'names or ids')
     .option('--image <name>', 'a different image-store disk image (default: the one deployed)')
     .option('--wait [seconds]', 'wait until the nodes are active again (default 3600 s)')

@@ -22,6 +22,7 @@ import { Persister } from './persister.js';
 import { Semaphore } from './scheduler.js';
 import { Walker, type WalkerOptions } from './walker.js';
 import { buildRuntime } from './runtime.js';
+import { findReimaged } from './reimaged.js';
 import { RootRunner } from './root-runner.js';
 import { validateTree } from './validate-tree.js';
 import { planStack, type Plan } from './plan.js';
@@ -78,8 +79,8 @@ export class StackEngine {
     bus: EventBus,
     log: Logger,
     operations: OperationRunner,
-    ports: { servers: ServerPort; agent: AgentPort },
-    shutdown: AbortSignal,
+    private readonly ports: { servers: ServerPort; agent: AgentPort },
+    private readonly shutdown: AbortSignal,
     private readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
   ) {
     this.repo = new StacksRepo(store);
@@ -101,7 +102,7 @@ export class StackEngine {
       repo: this.repo, persister: this.persister, log, servers: ports.servers, agent: ports.agent, configs,
       waitSignals: { signals: (h) => this.repo.signals(h) }, semaphore: new Semaphore(options.concurrency), breakpoints: this.breakpoints, shutdown, options,
     });
-    this.runner = new RootRunner({ repo: this.repo, persister: this.persister, walker, operations, log, shutdown, maxNestedDepth: options.maxNestedDepth });
+    this.runner = new RootRunner({ repo: this.repo, persister: this.persister, walker, operations, log, shutdown, maxNestedDepth: options.maxNestedDepth, servers: ports.servers });
   }
 
   /** Validates the whole tree, records the stack and starts creating it; returns once it is recorded (not created). */
@@ -177,13 +178,15 @@ export class StackEngine {
   }
 
   /** What creating (no existing stack of that name) or updating would do; the tree is validated as for a create. Writes nothing. */
-  preview(req: StackRequest): Plan {
+  async preview(req: StackRequest): Promise<Plan> {
     const existing = this.repo.findRoot(req.name);
     const template = rootTemplate(req);
     this.validate({ id: existing?.id ?? randomUUID(), name: req.name, template });
     const record = existing ? { ...existing, template } : transientRecord(randomUUID(), req.name, template);
     this.persister.flush();
-    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth });
+    // Configs that an update would apply again to servers imaged since (reimaged.ts) show as updates.
+    const reimaged = existing ? await findReimaged(this.repo, this.ports.servers, existing.id, this.shutdown) : undefined;
+    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, ...(reimaged ? { reimaged } : {}) });
     return planStack(rt, (id) => this.repo.get(id));
   }
 

@@ -9,7 +9,8 @@ import { Graph } from '../graph/graph.js';
 import { nestedStale, pluginForDef, requirementsOf, type StackRuntime } from './runtime.js';
 import type { StackRecord } from '../../store/stacks.js';
 import { resolve, resolveCond } from './templates.js';
-import { isUpdateAllowed } from '../resources/common.js';
+import { cloneJson, isUpdateAllowed, validatorFor } from '../resources/common.js';
+import type { AnyPlugin } from '../resources/types.js';
 import { sameJson } from './walker.js';
 
 export type PlanAction = 'create' | 'update' | 'replace' | 'unchanged' | 'delete';
@@ -55,6 +56,18 @@ function resolveByKey(s: Snippet, rt: StackRuntime): { value: Record<string, Jso
   return { value, unknown: v === undefined ? ['*'] : [] };
 }
 
+/**
+ * `value` with the type's property defaults filled in, as the walk stores properties (its validator fills
+ * them): compared without them, every resource with a defaulted property looked changed (a no-op update
+ * planned as "replace" throughout). Properties not known yet get no default.
+ */
+function withDefaults(plugin: AnyPlugin, value: Record<string, Json>, unknown: string[]): Record<string, Json> {
+  const filled = cloneJson(value) as Record<string, Json>;
+  validatorFor(plugin.properties)(filled);
+  for (const k of unknown) delete filled[k];
+  return filled;
+}
+
 /** `child` reads a stored nested stack: a nested resource whose templates changed below it is an update. */
 export function planStack(rt: StackRuntime, child: (id: string) => StackRecord | undefined = () => undefined): Plan {
   const graph = Graph.fromRequirements(rt.active.map((n) => [n, requirementsOf(rt, n)]));
@@ -71,9 +84,11 @@ export function planStack(rt: StackRuntime, child: (id: string) => StackRecord |
     let action: PlanAction = 'create';
     if (existing && existing.type === type && existing.action !== 'DELETE') {
       const before = existing.properties ?? {};
-      const keys = new Set([...Object.keys(before), ...Object.keys(value), ...unknown]);
-      const changed = [...keys].filter((k) => unknown.includes(k) || !sameJson(before[k], value[k]));
-      if (changed.length === 0 && existing.status === 'COMPLETE') action = nestedStale(rt, existing, child) ? 'update' : 'unchanged';
+      const after = withDefaults(plugin, value, unknown);
+      const keys = new Set([...Object.keys(before), ...Object.keys(after), ...unknown]);
+      const changed = [...keys].filter((k) => unknown.includes(k) || !sameJson(before[k], after[k]));
+      const reimaged = rt.reimaged.deployments.get(rt.record.id)?.has(name) === true;
+      if (changed.length === 0 && existing.status === 'COMPLETE') action = reimaged || nestedStale(rt, existing, child) ? 'update' : 'unchanged';
       else if (existing.action === 'CREATE' && existing.status !== 'COMPLETE') action = 'replace';
       else action = changed.every((k) => isUpdateAllowed(plugin.properties, k)) ? 'update' : 'replace';
     } else if (existing) {

@@ -14,6 +14,8 @@ import type { TemplateBundle } from '../template/types.js';
 import type { Persister } from './persister.js';
 import type { FailureMode, Scope, Walker } from './walker.js';
 import { buildRuntime } from './runtime.js';
+import { findReimaged } from './reimaged.js';
+import type { ServerPort } from '../ports.js';
 import { loadTemplate } from './templates.js';
 import { StackNotFoundError } from './errors.js';
 
@@ -48,6 +50,8 @@ export interface RootRunnerDeps {
   log: Logger;
   shutdown: AbortSignal;
   maxNestedDepth: number;
+  /** Asked for the servers' instances before an update (reimaged.ts). */
+  servers: ServerPort;
 }
 
 export class RootRunner {
@@ -158,8 +162,10 @@ export class RootRunner {
       } else {
         this.d.persister.flush();
         const bundle = this.bundles.get(stack.id) ?? stack.template.bundle!;
-        const rt = buildRuntime({ ...stack, template: { ...stack.template, bundle } }, bundle, this.d.repo.resources(stack.id), { depth: 0, maxDepth: this.d.maxNestedDepth });
-        await this.d.walker.converge(rt, run.action, this.signalFor(stack, op.signal), { onFailure: failureMode });
+        const signal = this.signalFor(stack, op.signal);
+        const reimaged = run.action === 'UPDATE' ? await findReimaged(this.d.repo, this.d.servers, stack.id, signal) : undefined;
+        const rt = buildRuntime({ ...stack, template: { ...stack.template, bundle } }, bundle, this.d.repo.resources(stack.id), { depth: 0, maxDepth: this.d.maxNestedDepth, ...(reimaged ? { reimaged } : {}) });
+        await this.d.walker.converge(rt, run.action, signal, { onFailure: failureMode });
       }
       this.d.log.info('stack action finished', { stack: stack.name, action: run.action, ms: Date.now() - started });
     } catch (err) {

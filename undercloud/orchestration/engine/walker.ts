@@ -145,7 +145,10 @@ export class Walker {
       const quiet = existing.position !== position || existing.deletionPolicy !== def.deletionPolicy || !sameJson(existing.requires, requires);
       if (quiet) Object.assign(existing, { position, deletionPolicy: def.deletionPolicy, requires });
       if (existing.status === 'COMPLETE' && sameJson(existing.properties, props)) {
-        if (this.staleNested(rt, existing)) await this.refreshNested(rt, existing, plugin, props, signal);
+        const reimaged = rt.reimaged.deployments.get(rt.record.id)?.get(name);
+        // A config whose server was imaged again goes to the new system as it went to the first: a CREATE.
+        if (reimaged !== undefined) await this.create(rt, existing, plugin, props, updatePolicy, signal, undefined, reimaged);
+        else if (this.staleNested(rt, existing)) await this.refreshNested(rt, existing, plugin, props, signal);
         else if (quiet) this.d.persister.saveResource(existing);
         return;
       }
@@ -271,12 +274,12 @@ export class Walker {
     return true;
   }
 
-  private async create(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, updatePolicy: Record<string, Json> | undefined, signal: AbortSignal, retire?: ResourceRecord): Promise<void> {
+  private async create(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, updatePolicy: Record<string, Json> | undefined, signal: AbortSignal, retire?: ResourceRecord, reason?: string): Promise<void> {
     rec.properties = props;
     // The old row moves aside in the same transaction as the new one takes its name.
     if (retire) retireRecord(rt, retire, this.d.persister);
     rt.records.set(rec.name, rec);
-    this.transition(rt.record, rec, 'CREATE', 'IN_PROGRESS', retire ? 'state changed (replacement; the old resource is deleted when the stack is done)' : 'state changed');
+    this.transition(rt.record, rec, 'CREATE', 'IN_PROGRESS', reason ?? (retire ? 'state changed (replacement; the old resource is deleted when the stack is done)' : 'state changed'));
     try {
       if (plugin.nested) {
         await runNested(this.nestedHost(), { rt, rec, plugin, props, prev: undefined, updatePolicy }, signal);

@@ -2,7 +2,9 @@
  * OS::Heat::SoftwareDeployment and OS::Heat::StructuredDeployment: apply a config to a server through the
  * agent port. `create` dispatches (the hub persists the step under the deployment id, so a resumed poll
  * never sends it twice); `checkCreateComplete` polls the result. A non-zero status code fails the resource
- * with Heat's message, and the stdout/stderr tail stays in the attributes for `overcloud failures`.
+ * with Heat's message, and the stdout/stderr tail stays in the attributes for `overcloud failures`. The
+ * handle keeps the server's instance the config was applied to: a stack update applies the config again
+ * (as a CREATE: the system is new) to a server imaged since (engine/reimaged.ts).
  */
 import type { CheckResult, Outcome, ResourceContext, ResourcePlugin, ResourceSnapshot } from './types.js';
 import type { Json } from '../template/types.js';
@@ -21,7 +23,8 @@ interface DeploymentProps {
   input_key: string;
 }
 
-interface DeploymentHandle { deploymentId: string | null; action: string }
+/** `instance`: the server's installed system the config was applied to (ServerPort.instance), when known. */
+interface DeploymentHandle { deploymentId: string | null; action: string; instance?: string }
 
 const ACTIONS = ['CREATE', 'UPDATE', 'DELETE', 'SUSPEND', 'RESUME'];
 
@@ -55,7 +58,10 @@ export function substituteInputs(config: Json, inputs: Record<string, Json>, key
 }
 
 async function dispatch(ctx: ResourceContext, p: DeploymentProps, action: string, structured: boolean): Promise<Outcome> {
-  if (!(p.actions ?? ['CREATE', 'UPDATE']).includes(action)) return { handle: { deploymentId: null, action } satisfies DeploymentHandle as unknown as Json };
+  // Recorded even when the action is not one to run: a rebuilt server is still told apart from this one.
+  const instance = await ctx.servers.instance?.(p.server, ctx.signal);
+  const handleOf = (deploymentId: string | null): Json => ({ deploymentId, action, ...(instance !== undefined ? { instance } : {}) } satisfies DeploymentHandle as unknown as Json);
+  if (!(p.actions ?? ['CREATE', 'UPDATE']).includes(action)) return { handle: handleOf(null) };
   const stored = p.config ? ctx.configs.get(p.config) : undefined;
   if (p.config && !stored) throw new ResourceFailure('CONFIG_NOT_FOUND', `software config ${p.config} not found`);
   const deploymentId = newId();
@@ -72,7 +78,7 @@ async function dispatch(ctx: ResourceContext, p: DeploymentProps, action: string
   const body = structured ? substituteInputs(stored?.config ?? {}, inputs, p.input_key ?? 'get_input') : (stored?.config ?? '');
   const outputs = (stored?.outputs ?? []).map((o) => String(asRecord(o).name ?? ''));
   await ctx.agent.dispatch({ id: deploymentId, serverId: p.server, action, config: { group, config: body, options: stored?.options ?? {}, outputs }, inputs }, ctx.signal);
-  return { handle: { deploymentId, action } satisfies DeploymentHandle as unknown as Json };
+  return { handle: handleOf(deploymentId) };
 }
 
 async function check(ctx: ResourceContext, snap: ResourceSnapshot): Promise<CheckResult> {

@@ -83,7 +83,7 @@ describe('engine behaviour', () => {
     const v2 = `${head}resources:\n  s: {type: OS::TripleO::Server, properties: {name: a, profile: control}}\n`;
     await h.deploy('s', bundleOf({ 'overcloud.yaml': v1 }));
     const before = h.engine.resources('s', false).find((r) => r.name === 's')!.refId;
-    const plan = h.engine.preview({ name: 's', bundle: bundleOf({ 'overcloud.yaml': v2 }) });
+    const plan = await h.engine.preview({ name: 's', bundle: bundleOf({ 'overcloud.yaml': v2 }) });
     expect(plan.resources.map((r) => `${r.name}:${r.action}`).sort()).toEqual(['gone:delete', 's:replace']);
     const s = await h.deploy('s', bundleOf({ 'overcloud.yaml': v2 }));
     expect(`${s.action}_${s.status}`).toBe('UPDATE_COMPLETE');
@@ -103,13 +103,13 @@ describe('engine behaviour', () => {
     expect(h.engine.findStack('s')).toBeUndefined();
   });
 
-  it('preview of a new stack resolves what is known before creation', () => {
+  it('preview of a new stack resolves what is known before creation', async () => {
     h = harness();
     const t = `${head}parameters:\n  p: {type: string, default: v}\nresources:
   a: {type: OS::Heat::Value, properties: {value: {get_param: p}}}
   b: {type: OS::Heat::Value, properties: {value: {get_attr: [a, value]}, type: string}}
 outputs:\n  o: {value: {get_param: p}}\n  later: {value: {get_attr: [b, value]}}\n`;
-    const plan = h.engine.preview({ name: 's', bundle: bundleOf({ 'overcloud.yaml': t }) });
+    const plan = await h.engine.preview({ name: 's', bundle: bundleOf({ 'overcloud.yaml': t }) });
     expect(plan.resources.map((r) => r.name)).toEqual(['a', 'b']);
     expect(plan.resources[0]!.properties).toEqual({ value: 'v' });
     expect(plan.resources[1]!.unknown).toEqual(['value']);

@@ -67,9 +67,9 @@ describe('whole-tree validation before the first write', () => {
     expect(h!.servers.count).toBe(0);
   });
 
-  it('a dry run (preview) refuses the same tree', () => {
+  it('a dry run (preview) refuses the same tree', async () => {
     h = harness();
-    expect(() => h!.engine.preview({ name: 's', bundle: tree({}) })).toThrow(TemplateErrors);
+    await expect(h!.engine.preview({ name: 's', bundle: tree({}) })).rejects.toThrow(TemplateErrors);
   });
 
   it('the same tree without the error validates and creates; a parameter fed by get_attr is not judged before creation', async () => {

@@ -1,7 +1,8 @@
 /**
  * A ServerPort that "provisions" instantly (or after `deployMs`), for tests, benchmarks and `server_driver =
  * fake` until the bare-metal service lands. Allocation is idempotent per key, like the real one must be.
- * A profile listed in `failProfiles` ends in `error`, to exercise failures.
+ * A profile listed in `failProfiles` ends in `error`, to exercise failures. `rebuild` re-images a server
+ * (its instance changes), as `overcloud node rebuild` does to a bare-metal one.
  */
 import type { ServerPort, ServerRequest, ServerStatus } from '../../ports.js';
 
@@ -10,7 +11,7 @@ export interface FakeServersOptions {
   failProfiles?: string[];
 }
 
-interface FakeServer { id: string; req: ServerRequest; readyAt: number; nodeId: string; ip: string }
+interface FakeServer { id: string; req: ServerRequest; readyAt: number; nodeId: string; ip: string; imaged: number }
 
 export class FakeServers implements ServerPort {
   readonly name = 'fake';
@@ -27,7 +28,7 @@ export class FakeServers implements ServerPort {
     const n = this.next++;
     const id = `fake-server-${n}-${req.hostname}`;
     const ip = `192.0.2.${(n % 250) + 1}`;
-    this.servers.set(id, { id, req, readyAt: Date.now() + (this.options.deployMs ?? 0), nodeId: `fake-node-${n}`, ip });
+    this.servers.set(id, { id, req, readyAt: Date.now() + (this.options.deployMs ?? 0), nodeId: `fake-node-${n}`, ip, imaged: 1 });
     this.byKey.set(req.key, id);
     return id;
   }
@@ -47,6 +48,19 @@ export class FakeServers implements ServerPort {
   async release(serverId: string): Promise<void> {
     if (this.servers.delete(serverId)) this.released++;
     for (const [k, v] of this.byKey) if (v === serverId) this.byKey.delete(k);
+  }
+
+  /** The installed system: known for servers of this process only (one of a previous daemon: unknown). */
+  async instance(serverId: string): Promise<string | undefined> {
+    const s = this.servers.get(serverId);
+    return s ? `${s.id}#${s.imaged}` : undefined;
+  }
+
+  /** Images the server again: its instance changes, as after `overcloud node rebuild`. */
+  rebuild(serverId: string): void {
+    const s = this.servers.get(serverId);
+    if (!s) throw new Error(`no such server ${serverId}`);
+    s.imaged++;
   }
 
   get count(): number {
