@@ -35,7 +35,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface NodeJson { name: string; id: string; provision_state: string; power_state: string; last_error: string; properties: Record<string, unknown> }
+interface NodeJson { name: string; id: string; provision_state: string; power_state: string; last_error: string; properties: Record<string, unknown>; instance_info: Record<string, unknown> }
 
 /** How many agent.revoked events say the node's credentials were revoked because it was `why`. */
 async function revokedFor(why: string): Promise<number> {
@@ -218,6 +218,8 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
     expect(r.stderr).toMatch(/node sim-0: golden written and verified in [\d.]+ s/); // progress while --wait follows the deploy
     const n = await show();
     expect(n.provision_state).toBe('active');
+    // What it was deployed with and when its deploy finished (the orchestration engine's server instance).
+    expect(n.instance_info).toMatchObject({ image_source: 'golden', hostname: 'compute-0', image_digest: expect.stringMatching(/^[0-9a-f]{64}$/), deployed_at: expect.any(String) });
     const states = n.history.map((h) => h.to);
     expect(states.slice(states.lastIndexOf('available') + 1)).toEqual(['deploying', 'wait call-back', 'deploying', 'wait call-back', 'deploying', 'active']);
     // The image's data regions are on the disk (the GPT headers changed: backup moved, config drive added).
@@ -236,9 +238,13 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
 
   it('rebuilds in place: the old node agent is revoked, a new image write, a new node agent', async () => {
     const before = sim.nodeAgent!;
+    const deployedAt = (await show()).instance_info.deployed_at;
     const r = await oc('-f', 'json', 'node', 'rebuild', 'sim-0', '--wait', '240');
     expect(r.code, `${r.stderr}\n${sim.output}`).toBe(0);
-    expect((await show()).provision_state).toBe('active');
+    const n = await show();
+    expect(n.provision_state).toBe('active');
+    expect(n.instance_info.deployed_at).toEqual(expect.any(String));
+    expect(n.instance_info.deployed_at).not.toBe(deployedAt);
     expect(before.exitCode ?? before.signalCode).not.toBeNull();
     expect(sim.nodeAgent).toBeDefined();
     expect(sim.nodeAgent).not.toBe(before);

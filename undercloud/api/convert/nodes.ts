@@ -15,6 +15,7 @@ export function nodeToProto(n: Node, ports: Port[] = []): ProtoNode {
     capabilities: { ...n.properties.capabilities },
     createdAt: n.createdAt, updatedAt: n.updatedAt, provisionUpdatedAt: n.provisionUpdatedAt,
     ports: ports.map((p) => ({ id: p.id, address: p.address, pxeEnabled: p.pxeEnabled })),
+    instanceInfoJson: JSON.stringify(n.instanceInfo ?? {}),
   };
 }
 

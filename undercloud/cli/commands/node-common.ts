@@ -36,6 +36,7 @@ export function nodeView(n: Node): Record<string, unknown> {
     last_error: n.lastError || null, reservation: n.reservation || null, interfaces: n.interfaces, driver_info: n.driverInfo,
     properties: { cpus: n.cpus, memory_mb: n.memoryMb, local_gb: n.localGb, cpu_arch: n.cpuArch, capabilities: n.capabilities },
     ports: n.ports.map((p) => p.address), created_at: n.createdAt, updated_at: n.updatedAt, provision_updated_at: n.provisionUpdatedAt,
+    instance_info: JSON.parse(n.instanceInfoJson || '{}') as Record<string, unknown>,
   };
 }
 
