@@ -12,6 +12,7 @@ import { resolve, resolveCond } from './templates.js';
 import { cloneJson, isUpdateAllowed, validatorFor } from '../resources/common.js';
 import type { AnyPlugin } from '../resources/types.js';
 import { sameJson } from './walker.js';
+import { reimagedReason } from './reimaged.js';
 
 export type PlanAction = 'create' | 'update' | 'replace' | 'unchanged' | 'delete';
 
@@ -87,7 +88,7 @@ export function planStack(rt: StackRuntime, child: (id: string) => StackRecord |
       const after = withDefaults(plugin, value, unknown);
       const keys = new Set([...Object.keys(before), ...Object.keys(after), ...unknown]);
       const changed = [...keys].filter((k) => unknown.includes(k) || !sameJson(before[k], after[k]));
-      const reimaged = rt.reimaged.deployments.get(rt.record.id)?.has(name) === true;
+      const reimaged = reimagedReason(rt.reimaged, rt.record.id, name) !== undefined;
       if (changed.length === 0 && existing.status === 'COMPLETE') action = reimaged || nestedStale(rt, existing, child) ? 'update' : 'unchanged';
       else if (existing.action === 'CREATE' && existing.status !== 'COMPLETE') action = 'replace';
       else action = changed.every((k) => isUpdateAllowed(plugin.properties, k)) ? 'update' : 'replace';

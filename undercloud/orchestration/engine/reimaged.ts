@@ -10,8 +10,10 @@
  */
 import type { StacksRepo } from '../../store/stacks.js';
 import type { ServerPort } from '../ports.js';
+import { softwareDeploymentResource, structuredDeploymentResource } from '../resources/software-deployment.js';
 
-export const DEPLOYMENT_TYPES = ['OS::Heat::SoftwareDeployment', 'OS::Heat::StructuredDeployment'] as const;
+/** The types that record their server's instance (deployment groups are stacks of these). */
+const DEPLOYMENT_TYPES = [softwareDeploymentResource.type, structuredDeploymentResource.type];
 
 export interface Reimaged {
   /** Stack id -> resource name -> why the deployment is applied again. */
@@ -21,6 +23,11 @@ export interface Reimaged {
 }
 
 export const NOTHING_REIMAGED: Reimaged = { deployments: new Map(), stacks: new Set() };
+
+/** Why resource `name` of stack `stackId` is applied again, or undefined when it is not. */
+export function reimagedReason(r: Reimaged, stackId: string, name: string): string | undefined {
+  return r.deployments.get(stackId)?.get(name);
+}
 
 export async function findReimaged(repo: StacksRepo, servers: ServerPort, rootId: string, signal: AbortSignal): Promise<Reimaged> {
   if (!servers.instance) return NOTHING_REIMAGED;

@@ -24,6 +24,7 @@ import { runNested } from './nested.js';
 import { hasHook, type Breakpoints } from './breakpoints.js';
 import { isRetired, putBack, restorable, retireRecord } from './retire.js';
 import { isUndercloudError } from '../../errors.js';
+import { reimagedReason } from './reimaged.js';
 
 export interface WalkerOptions {
   resourceTimeoutSeconds: number;
@@ -145,7 +146,7 @@ export class Walker {
       const quiet = existing.position !== position || existing.deletionPolicy !== def.deletionPolicy || !sameJson(existing.requires, requires);
       if (quiet) Object.assign(existing, { position, deletionPolicy: def.deletionPolicy, requires });
       if (existing.status === 'COMPLETE' && sameJson(existing.properties, props)) {
-        const reimaged = rt.reimaged.deployments.get(rt.record.id)?.get(name);
+        const reimaged = reimagedReason(rt.reimaged, rt.record.id, name);
         // A config whose server was imaged again goes to the new system as it went to the first: a CREATE.
         if (reimaged !== undefined) await this.create(rt, existing, plugin, props, updatePolicy, signal, undefined, reimaged);
         else if (this.staleNested(rt, existing)) await this.refreshNested(rt, existing, plugin, props, signal);
