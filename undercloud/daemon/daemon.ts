@@ -17,6 +17,7 @@ import { registerServices } from '../api/index.js';
 import { pkiFiles } from '../pki/pki.js';
 import { version } from '../version.js';
 import { domainModules, type DomainModule } from './modules.js';
+import { API_STOP_MS, MODULE_STOP_BUDGET_MS, stopModules } from './stop-modules.js';
 
 export interface DaemonOptions {
   debug?: boolean;
@@ -122,29 +123,14 @@ export class Daemon {
     this.shutdownController.abort(new Error(reason));
     const graceMs = this.config.shutdownGraceSeconds * 1000;
     await this.ctx?.operations.drain(graceMs);
-    // Each module gets a bounded time to stop: a stop that waits on something gone (a child that ignores
-    // SIGTERM, a peer that never closes) must not keep the daemon from exiting.
-    const moduleStopMs = Math.max(5000, graceMs);
-    for (const m of [...this.modules].reverse()) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), moduleStopMs).unref()));
-        if ((await Promise.race([Promise.resolve(m.stop?.()), timedOut])) === 'timeout') {
-          this.log.warn('module did not stop in time; going on without it', { module: m.name, waitedMs: moduleStopMs });
-        }
-      } catch (err) {
-        this.log.warn('module did not stop cleanly', { module: m.name, error: (err as Error).message });
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+    await stopModules(this.modules, MODULE_STOP_BUDGET_MS, this.log);
     if (this.server) {
       const server = this.server;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           server.forceShutdown();
           resolve();
-        }, Math.min(graceMs, 5000));
+        }, Math.min(graceMs, API_STOP_MS));
         server.tryShutdown(() => {
           clearTimeout(t);
           resolve();

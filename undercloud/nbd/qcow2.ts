@@ -10,7 +10,7 @@
  * encryption, external data files, extended L2 entries (subclusters), dirty or corrupt images, reserved
  * bits set, unaligned offsets, v2 images with the zero flag.
  */
-import { read as fsRead, readSync } from 'node:fs';
+import { read as fsRead } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ImageSourceError } from './errors.js';
 import type { SourceExtent } from './extents.js';
@@ -185,26 +185,11 @@ export class Qcow2FileSource implements ImageSource {
     for (const p of this.pieces(offset, length)) {
       const dst = buf.subarray(p.at, p.at + p.length);
       // A cluster past the end of the file reads as zeros, as qemu reads it.
-      const got = p.host < 0 ? 0 : await readFully(this.fh.fd, dst, p.host);
-      if (got < p.length) dst.fill(0, got);
-    }
-    return buf;
-  }
-
-  readSync(offset: number, length: number, into: Buffer): Buffer {
-    const buf = into.subarray(0, length);
-    for (const p of this.pieces(offset, length)) {
-      const dst = buf.subarray(p.at, p.at + p.length);
       let got = 0;
-      while (p.host >= 0 && got < p.length) {
-        let n: number;
-        try {
-          n = readSync(this.fh.fd, dst, got, p.length - got, p.host + got);
-        } catch (err) {
-          throw new ImageSourceError(`cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
-        }
-        if (n === 0) break;
-        got += n;
+      try {
+        if (p.host >= 0) got = await readFully(this.fh.fd, dst, p.host);
+      } catch (err) {
+        throw new ImageSourceError(`cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
       }
       if (got < p.length) dst.fill(0, got);
     }

@@ -8,7 +8,7 @@
  * clusters without marking them.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,13 +37,6 @@ export interface ImageSource {
   /** Every byte of the image exactly once, in order. */
   extents(signal?: AbortSignal): Promise<SourceExtent[]>;
   read(offset: number, length: number, opts?: ReadOptions): Promise<Buffer>;
-  /**
-   * The same read done synchronously into `into`, for sources that read local files: from the page cache a
-   * 1 MiB read costs ~0.1-0.2 ms of copying, less than handing it to libuv's thread pool and back (a thread
-   * wake-up per read, and the bytes land in another core's cache). The writer uses it while reads stay fast
-   * and falls back to `read` when one is slow (the disk, not the cache), so the event loop is not held up.
-   */
-  readSync?(offset: number, length: number, into: Buffer): Buffer;
   close(): Promise<void>;
 }
 
@@ -128,20 +121,9 @@ export class RawFileSource implements ImageSource {
     const buf = opts?.into ? opts.into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
     let at = 0;
     while (at < length) {
-      const bytesRead = await pread(this.fh.fd, buf, at, length - at, offset + at);
-      if (bytesRead === 0) throw new ImageSourceError(`${this.file} ended at ${offset + at}, before ${offset + length}`);
-      at += bytesRead;
-    }
-    return buf;
-  }
-
-  readSync(offset: number, length: number, into: Buffer): Buffer {
-    const buf = into.subarray(0, length);
-    let at = 0;
-    while (at < length) {
       let bytesRead: number;
       try {
-        bytesRead = readSync(this.fh.fd, buf, at, length - at, offset + at);
+        bytesRead = await pread(this.fh.fd, buf, at, length - at, offset + at);
       } catch (err) {
         throw new ImageSourceError(`cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
       }

@@ -121,8 +121,8 @@ const MiB = 1024 * 1024;
  * Request size, writes in flight, read-ahead and checkpoints (docs/nbd.md has the measurements): 1 MiB
  * requests cost us less per byte than 256 or 512 KiB ones and the server less than 2 or 4 MiB ones; 8 MiB of
  * writes in flight keep nbdkit's threads fed (4 MiB left its memory plugin waiting on us: 0.91x nbdcopy)
- * for ~4 MiB more of buffers. Read-ahead is used only when source reads go through the thread pool (a slow
- * disk, or an NBD source); slots are allocated on first use, so it costs nothing otherwise.
+ * for ~4 MiB more of buffers. 2 MiB of read-ahead (two reads on libuv's thread pool while this thread
+ * sends) is enough to keep the sends from waiting on the source from the page cache.
  *
  * A checkpoint FLUSH every 64 MiB of data starts the target's write-back while the transfer goes on, so the
  * final FLUSH finds little left to write: on an nbdkit file target the one final flush of 512 MiB took
@@ -141,8 +141,6 @@ export const DEFAULT_CHECKPOINT = 64 * MiB;
 export function defaultConnections(): number {
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }
-/** A synchronous source read slower than this came from the disk: read through the thread pool for a while. */
-const SLOW_READ_MS = 4;
 
 function compile(o: WriteImageOptions) {
   return {
@@ -259,16 +257,12 @@ async function writePass(source: ImageSource, extents: SourceExtent[], addr: Nbd
       }
       return next;
     };
-    // Reads from the page cache are done synchronously when the unit's turn comes (readSync in source.ts
-    // says why); a read slower than SLOW_READ_MS means the disk, and then the next reads go through the
-    // thread pool with read-ahead, up to `readAheadSlots` ahead of the unit being written, while slots last.
-    let asyncReads = source.readSync ? 0 : Infinity;
+    // Source reads go through libuv's thread pool, up to `readAheadSlots` ahead of the unit being written
+    // (while slots last): the pread copies then run on another core while this thread sends (docs/nbd.md,
+    // "Source reads").
     const fill = () => {
       for (let u = peek(); u && ahead.length < 256; u = peek()) {
         if (u.zero) {
-          ahead.push({ unit: u });
-        } else if (asyncReads <= 0) {
-          if (ahead.length > 0 && ahead[ahead.length - 1]!.unit.zero === false) break; // read when its turn comes
           ahead.push({ unit: u });
         } else {
           if (reading >= readAheadSlots && ahead.length > 0) break;
@@ -278,7 +272,6 @@ async function writePass(source: ImageSource, extents: SourceExtent[], addr: Nbd
           data.catch(() => undefined);
           ahead.push({ unit: u, slot, data });
           reading++;
-          asyncReads--;
         }
         next = undefined;
       }
@@ -303,21 +296,6 @@ async function writePass(source: ImageSource, extents: SourceExtent[], addr: Nbd
           throw err;
         }
         reading--;
-      } else if (!u.zero) {
-        let slot = slots.take();
-        while (!slot) {
-          await slots.freed();
-          slot = slots.take();
-        }
-        item.slot = slot;
-        const t0 = performance.now();
-        try {
-          data = source.readSync!(u.offset, u.length, slot.buf);
-        } catch (err) {
-          slot.release();
-          throw err;
-        }
-        if (performance.now() - t0 > SLOW_READ_MS) asyncReads = 64;
       }
       if (data && isAllZero(data)) {
         item.slot!.release();

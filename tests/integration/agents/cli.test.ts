@@ -3,17 +3,17 @@
  * never logged), run (--param, --param-file, --wait, re-attach, failures), steps, revoke; formats, usage
  * errors and exit codes.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNDERCLOUD_BIN, readLog, runCli } from '../../helpers/daemon.js';
 import { startAgent, startLab, waitUntil, type AgentLab, type AgentProcess, waitConnected } from './harness.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 let lab: AgentLab;
 let agent: AgentProcess | undefined;
-const root = mkdtempSync(path.join(tmpdir(), 'agent-cli-root-'));
-const work = mkdtempSync(path.join(tmpdir(), 'agent-cli-'));
+const root = tempDir('agent-cli-root-');
+const work = tempDir('agent-cli-');
 
 const uc = (...args: string[]) => runCli(UNDERCLOUD_BIN, args, lab.daemon.configFile);
 const json = <T>(r: { stdout: string }) => JSON.parse(r.stdout) as T;

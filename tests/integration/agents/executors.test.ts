@@ -4,18 +4,18 @@
  * file steps work under a fake root; power steps use --dry-run.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeMachine, fakeTools } from '../../fixtures/agents/fake-tools.js';
 import { startAgent, startLab, waitUntil, type AgentLab, type AgentProcess, waitConnected } from './harness.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 let lab: AgentLab;
 let nodeAgent: AgentProcess;
 let ramdiskAgent: AgentProcess;
 let fake: ReturnType<typeof fakeTools>;
-const root = mkdtempSync(path.join(tmpdir(), 'agent-root-'));
+const root = tempDir('agent-root-');
 let n = 0;
 
 const run = async (nodeId: string, kind: string, params: object, timeoutMs = 30_000) => {
@@ -25,7 +25,7 @@ const run = async (nodeId: string, kind: string, params: object, timeoutMs = 30_
 
 beforeAll(async () => {
   lab = await startLab();
-  fake = fakeTools(mkdtempSync(path.join(tmpdir(), 'agent-fakes-')));
+  fake = fakeTools(tempDir('agent-fakes-'));
   fakeMachine(root);
   nodeAgent = startAgent(lab, { nodeId: 'node-1', token: await lab.token('node-1'), root, env: fake.env });
   ramdiskAgent = startAgent(lab, { nodeId: 'ramdisk-1', token: await lab.token('ramdisk-1'), root, mode: 'ramdisk', dryRun: false, env: fake.env });

@@ -5,15 +5,15 @@
  * log streaming (stored chunks in order, `overcloud node logs` with --step and --follow).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERCLOUD_BIN, runCli } from '../../helpers/daemon.js';
 import { agentState, startAgent, startLab, unary, waitUntil, type AgentLab, waitConnected } from './harness.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 let lab: AgentLab;
-const work = mkdtempSync(path.join(tmpdir(), 'agent-life-'));
+const work = tempDir('agent-life-');
 
 beforeAll(async () => {
   // heartbeat_timeout is also how long a restarted daemon waits for agents with open steps to come back:

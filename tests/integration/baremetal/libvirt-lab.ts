@@ -31,8 +31,8 @@ function reachable(timeout = 90_000): boolean {
  * /dev/kvm mount into each domain's private /dev, and fail). Calls then take milliseconds. The host's
  * /dev/kvm and /etc/libvirt/qemu.conf are untouched.
  */
-function startCommand(bin: 'virtlogd' | 'libvirtd'): string {
-  if (bin !== 'libvirtd' || !existsSync('/dev/kvm')) return `${bin} -d`;
+function startCommand(bin: 'virtlogd' | 'libvirtd'): { command: string; scratch?: string } {
+  if (bin !== 'libvirtd' || !existsSync('/dev/kvm')) return { command: `${bin} -d` };
   const dir = mkdtempSync(path.join(tmpdir(), 'uc-nokvm-'));
   const blocker = path.join(dir, 'kvm');
   writeFileSync(blocker, '');
@@ -41,7 +41,8 @@ function startCommand(bin: 'virtlogd' | 'libvirtd'): string {
   const base = existsSync('/etc/libvirt/qemu.conf') ? readFileSync('/etc/libvirt/qemu.conf', 'utf8') : '';
   writeFileSync(qemuConf, `${base}\nnamespaces = [ ]\n`);
   const binds = [`mount --bind ${blocker} /dev/kvm`, ...(base ? [`mount --bind ${qemuConf} /etc/libvirt/qemu.conf`] : [])];
-  return `unshare --mount --propagation private sh -c '${binds.join(' && ')} && exec libvirtd -d'`;
+  // The directory can go once libvirtd answers: it has read qemu.conf, and the bind mounts hold the files.
+  return { command: `unshare --mount --propagation private sh -c '${binds.join(' && ')} && exec libvirtd -d'`, scratch: dir };
 }
 
 export interface LibvirtLab {
@@ -56,12 +57,16 @@ export async function startLibvirt(): Promise<LibvirtLab> {
   requireTools([['virsh', 'libvirt-clients'], ['libvirtd', 'libvirt-daemon-system'], ['qemu-system-x86_64', 'qemu-system-x86']]);
   const started: number[] = [];
   if (!reachable(5_000)) {
+    const scratch: string[] = [];
     for (const [bin, pidFile] of [['virtlogd', '/run/virtlogd.pid'], ['libvirtd', '/run/libvirtd.pid']] as const) {
-      if (spawnSync('sh', ['-c', startCommand(bin)], { stdio: 'ignore' }).status !== 0) throw new Error(`cannot start ${bin} -d`);
+      const start = startCommand(bin);
+      if (start.scratch) scratch.push(start.scratch);
+      if (spawnSync('sh', ['-c', start.command], { stdio: 'ignore' }).status !== 0) throw new Error(`cannot start ${bin} -d`);
       for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
       if (existsSync(pidFile)) started.push(Number(readFileSync(pidFile, 'utf8').trim()));
     }
     for (let i = 0; i < 3 && !reachable(); i++) await new Promise((r) => setTimeout(r, 500));
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
     if (!reachable()) throw new Error('libvirtd started but qemu:///system does not answer');
   }
   const prefix = `uc-bmtest-${randomBytes(3).toString('hex')}`;

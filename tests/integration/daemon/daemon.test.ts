@@ -5,14 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentials, Metadata, type ClientReadableStream } from '@grpc/grpc-js';
-import { readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UndercloudClient, type Event, type StatusResponse } from '../../../proto/gen/undercloud/v1/undercloud.js';
 import { spawn } from 'node:child_process';
 import { startTestDaemon, runCli, ROOT, UNDERCLOUD_BIN, type TestDaemon } from '../../helpers/daemon.js';
 import { Store } from '../../../undercloud/store/index.js';
 import { ensurePki, pkiFiles } from '../../../undercloud/pki/pki.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 function status(client: UndercloudClient): Promise<StatusResponse> {
   return new Promise((resolve, reject) => client.status({}, new Metadata(), { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))));
@@ -144,7 +144,7 @@ describe('a stopped daemon exits', () => {
 
 describe('config errors', () => {
   it('a bad config file gives one clear error naming the file and the key (exit 4)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'uc-badconf-'));
+    const dir = tempDir('uc-badconf-');
     const file = path.join(dir, 'undercloud.conf');
     writeFileSync(file, '[DEFAULT]\nstate_dir = ./state\nlocal_ip = 192.168.24.300/24\n');
     for (const args of [['daemon'], ['status']]) {
@@ -172,7 +172,7 @@ describe('operator API over TLS', () => {
   let d: TestDaemon;
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'uc-tls-'));
+    dir = tempDir('uc-tls-');
     await ensurePki(path.join(dir, 'pki'), ['127.0.0.1', 'localhost']);
     d = await startTestDaemon({ dir, defaults: { api_tls_listen: '127.0.0.1:0' } });
   });

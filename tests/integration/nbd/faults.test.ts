@@ -3,13 +3,14 @@
  * a server too slow for the timeout), and a proxy that drops the connection mid-write so the writer must
  * reconnect and resume from its last flushed offset.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNbdkit, type RunningServer } from '../../../bench/nbd/servers.js';
-import { NbdCommandError, NbdDisconnectedError, NbdTimeoutError } from '../../../undercloud/nbd/errors.js';
+import { ImageSourceError, NbdCommandError, NbdDisconnectedError, NbdTimeoutError } from '../../../undercloud/nbd/errors.js';
+import { openImageSource } from '../../../undercloud/nbd/source.js';
 import { writeImage } from '../../../undercloud/nbd/writer.js';
 import { MiB, makeRawImage, qemuCompare } from './images.js';
 
@@ -73,6 +74,21 @@ describe('faults', () => {
   it('ENOSPC on zeroing is reported with its errno name', async () => {
     const t = await nbdkit('enospc', ['--filter=error', 'memory', `${16 * MiB}`, 'error=ENOSPC', 'error-zero-rate=100%']);
     await expect(writeImage({ source: raw, target: t.uri })).rejects.toMatchObject({ errno: 'ENOSPC' });
+  });
+
+  it('a source that cannot be read fails the write with ImageSourceError naming the file, without retries', async () => {
+    const t = await nbdkit('shrunk', ['memory', `${16 * MiB}`]);
+    const file = path.join(dir, 'shrinking.raw');
+    copyFileSync(raw, file);
+    const source = await openImageSource(file, 'raw');
+    await source.extents(); // the layout is known; then the file loses its tail (reads go through the thread pool)
+    truncateSync(file, 3 * MiB);
+    const logs: unknown[] = [];
+    const err = await writeImage({ source, target: t.uri, retries: 3, log: (_m, f) => logs.push(f) }).catch((e: unknown) => e);
+    await source.close();
+    expect(err).toBeInstanceOf(ImageSourceError);
+    expect((err as Error).message).toMatch(/shrinking\.raw ended at \d+, before \d+/);
+    expect(logs).toEqual([]); // not a connection problem: no reconnect
   });
 
   it('a slow server (delay filter) is waited for, and the image still verifies', async () => {

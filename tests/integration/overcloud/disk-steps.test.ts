@@ -5,14 +5,14 @@
  * everything once.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, openSync, closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configDriveExecutor } from '../../../overcloud/executors/config-drive.js';
 import { diskWipeExecutor } from '../../../overcloud/executors/disk.js';
 import type { ExecContext } from '../../../overcloud/agent/types.js';
 import { requireTools } from '../../helpers/tools.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const MIB = 1024 * 1024;
 
@@ -42,7 +42,7 @@ function imageOnBiggerDisk(root: string, diskMiB: number): string {
 
 describe('config_drive', () => {
   it('adds a config-2 partition at the end of the disk, readable with mtools, and is idempotent', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'uc-cd-'));
+    const root = tempDir('uc-cd-');
     const disk = imageOnBiggerDisk(root, 256);
     const files = { 'openstack/latest/meta_data.json': JSON.stringify({ uuid: 'n1', hostname: 'ctl-0' }), 'openstack/latest/network_data.json': '{}' };
     const first = await configDriveExecutor.run(ctx(root, 'config_drive', { device: '/dev/vda', files }));
@@ -71,7 +71,7 @@ describe('config_drive', () => {
   });
 
   it('refuses paths outside the drive', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'uc-cd-'));
+    const root = tempDir('uc-cd-');
     imageOnBiggerDisk(root, 128);
     await expect(configDriveExecutor.run(ctx(root, 'config_drive', { device: '/dev/vda', files: { '../etc/passwd': 'x' } }))).rejects.toThrow(/not a relative path/);
   });
@@ -79,7 +79,7 @@ describe('config_drive', () => {
 
 describe('disk_wipe full', () => {
   it('zeroes the whole device once, then has nothing to do', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'uc-wipe-'));
+    const root = tempDir('uc-wipe-');
     const disk = imageOnBiggerDisk(root, 96);
     const r = await diskWipeExecutor.run(ctx(root, 'disk_wipe', { device: '/dev/vda', mode: 'full' }));
     expect(r.changed).toBe(true);

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { mergeParams, parseParam, parseParamFile, waitBudgetS } from '../../../undercloud/cli/commands/agent-run.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 describe('undercloud agent run parameters', () => {
   it('KEY=VALUE is a string, whatever it looks like; only the first = splits', () => {
@@ -25,7 +25,7 @@ describe('undercloud agent run parameters', () => {
   });
 
   it('--param-file reads the file as a string; a missing file is refused', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'params-'));
+    const dir = tempDir('params-');
     writeFileSync(path.join(dir, 's.sh'), '#!/bin/sh\necho hi\n');
     expect(parseParamFile(`script=${path.join(dir, 's.sh')}`)).toEqual(['script', '#!/bin/sh\necho hi\n']);
     expect(() => parseParamFile(`script=${path.join(dir, 'nope')}`)).toThrow(/cannot read .*ENOENT/);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger, maskSecrets, redactValue } from '../../../undercloud/daemon/logging.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 describe('logging', () => {
   it('masks fields that name secrets, at any depth', () => {
@@ -17,7 +17,7 @@ describe('logging', () => {
   });
 
   it('never writes a secret to the JSON log file', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'uc-log-')), 'uc.log');
+    const file = path.join(tempDir('uc-log-'), 'uc.log');
     const log = createLogger({ file, console: false });
     redactValue('very-secret-value');
     log.info('power on failed: very-secret-value rejected', { password: 'p4ssw0rd!', node: 'n1', cmd: ['x', 'very-secret-value'] });

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Store, migrate, StoreError, type Migration } from '../../../undercloud/store/index.js';
 import { EventBus } from '../../../undercloud/events/event-bus.js';
+import { tempDir } from '../../helpers/tmp.js';
 
-const tmpFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'uc-store-')), 'store.sqlite');
+const tmpFile = () => path.join(tempDir('uc-store-'), 'store.sqlite');
 
 describe('migrations', () => {
   const m1: Migration = { version: 1, name: 'one', up: 'CREATE TABLE a (x INTEGER)' };

@@ -1,10 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal } from '../../../../overcloud/agent/journal.js';
 import { Runner } from '../../../../overcloud/agent/runner.js';
 import { StepError, type EventSink, type ExecContext, type Step, type StepExecutor, type StepResult } from '../../../../overcloud/agent/types.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 class MemorySink implements EventSink {
   acks: [string, number][] = [];
@@ -26,7 +24,7 @@ class MemorySink implements EventSink {
 
 const step = (id: string, kind = 'fake', over: Partial<Step> = {}): Step => ({ id, kind, params: {}, timeoutMs: 5000, retry: { maxAttempts: 1, backoffMs: 0 }, ...over });
 
-function setup(executors: StepExecutor[], stateDir = mkdtempSync(path.join(tmpdir(), 'runner-'))) {
+function setup(executors: StepExecutor[], stateDir = tempDir('runner-')) {
   const sink = new MemorySink();
   const journal = new Journal(stateDir);
   const runner = new Runner({ mode: 'node', root: '/', dryRun: true, stateDir, executors: new Map(executors.map((e) => [e.kind, e])), journal, sink });
@@ -80,7 +78,7 @@ describe('Runner', () => {
   });
 
   it('a rerun after an agent restart continues log sequence numbers instead of reusing them', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'runner-'));
+    const dir = tempDir('runner-');
     new Journal(dir).startRun('a');
     const { sink, runner } = setup([counting([])], dir);
     runner.submit(step('a'));

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileExecutor } from '../../../../overcloud/executors/file.js';
 import { StepError, type ExecContext } from '../../../../overcloud/agent/types.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 function ctx(root: string, params: Record<string, unknown>): ExecContext {
   return {
@@ -14,7 +14,7 @@ function ctx(root: string, params: Record<string, unknown>): ExecContext {
 
 describe('file executor', () => {
   it('writes content and mode atomically, then reports unchanged', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'file-'));
+    const root = tempDir('file-');
     const p = { path: '/etc/x/y.conf', content: 'a=1\n', mode: '0600' };
     expect((await fileExecutor.run(ctx(root, p))).changed).toBe(true);
     const f = path.join(root, 'etc/x/y.conf');
@@ -28,7 +28,7 @@ describe('file executor', () => {
   });
 
   it('decodes base64 content, removes files with state=absent, and resolves owners under the root', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'file-'));
+    const root = tempDir('file-');
     mkdirSync(path.join(root, 'etc'));
     writeFileSync(path.join(root, 'etc/passwd'), `me:x:${process.getuid!()}:${process.getgid!()}::/:/bin/sh\n`);
     const p = { path: '/bin.dat', content_base64: Buffer.from([0, 1, 2]).toString('base64'), owner: 'me' };

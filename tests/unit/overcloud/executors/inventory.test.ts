@@ -1,13 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectInventory } from '../../../../overcloud/executors/inventory.js';
 import { fakeMachine } from '../../../fixtures/agents/fake-tools.js';
+import { tempDir } from '../../../helpers/tmp.js';
 
 describe('inventory', () => {
   it('reads CPUs, memory, disks, NICs and DMI under the root and skips loop devices and lo', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'inv-'));
+    const root = tempDir('inv-');
     fakeMachine(root);
     const inv = collectInventory(root);
     expect(inv.cpu.count).toBe(2);
@@ -19,7 +17,7 @@ describe('inventory', () => {
   });
 
   it('returns empty facts on a root with nothing to read', () => {
-    const inv = collectInventory(mkdtempSync(path.join(tmpdir(), 'inv-')));
+    const inv = collectInventory(tempDir('inv-'));
     expect(inv).toMatchObject({ cpu: { count: 0 }, memory: { totalBytes: 0 }, disks: [], interfaces: [], system: {} });
   });
 });
