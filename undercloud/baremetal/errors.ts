@@ -60,10 +60,13 @@ export class PowerStateUnknownError extends ConflictError {
   }
 }
 
-/** The step needs the agent-based implementation, which is not wired for this node's drivers yet. */
+/** Why agent-based steps cannot run: the daemon was started without its agents domain (a test or embedding setup). */
+export const AGENTS_NOT_RUNNING = 'the agents domain is not running (inspect, clean and deploy through the ramdisk agent need it)';
+
+/** The step cannot run for this node now, and why: the agents domain is not running, or input it needs is missing. */
 export class NotAvailableError extends ConflictError {
-  constructor(readonly node: string, what: string) {
-    super('NOT_AVAILABLE', `node ${node}: ${what} is not available until the agent-based steps land (only nodes with fake inspect/deploy interfaces can run it now)`);
+  constructor(readonly node: string, what: string, why: string) {
+    super('NOT_AVAILABLE', `node ${node}: ${what} is not available: ${why}`);
   }
 }
 

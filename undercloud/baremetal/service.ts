@@ -11,7 +11,7 @@ import type { Conductor } from './conductor/conductor.js';
 import type { Task } from './conductor/task.js';
 import { setPowerState, type PowerOptions } from './conductor/power.js';
 import { validateDrivers } from './drivers/index.js';
-import { NoNodeAvailableError, NotAvailableError, NodeNotDeletableError } from './errors.js';
+import { AGENTS_NOT_RUNNING, NoNodeAvailableError, NotAvailableError, NodeNotDeletableError } from './errors.js';
 import { parseInstackenv } from './import/instackenv.js';
 import { maskDriverInfo, type HistoryEntry, type Node, type Port, type PowerState, type PowerTarget } from './node.js';
 import { DELETABLE_STATES, STATES, type ProvisionState } from './states.js';
@@ -366,7 +366,7 @@ export class BaremetalService {
 
   /** Agent-based interfaces need the agents domain; say so before anything starts. */
   private requireAgent(n: Node, agentBased: boolean | undefined, what: string): void {
-    if (agentBased && !this.conductor.agentServices) throw new NotAvailableError(n.name, `${what} (the agents domain is not running)`);
+    if (agentBased && !this.conductor.agentServices) throw new NotAvailableError(n.name, what, AGENTS_NOT_RUNNING);
   }
 
   /** Runs `fn` under the operation's signal and a step timeout named after its Ironic option. */

@@ -52,7 +52,7 @@ describe('BaremetalService', () => {
     for (const call of [() => bm.introspect('i0'), () => bm.provide('i0'), () => bm.clean('i0', 'metadata')]) {
       const err = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NotAvailableError);
-      expect((err as NotAvailableError).message).toMatch(/node i0: .* is not available until the agent-based steps land/);
+      expect((err as NotAvailableError).message).toMatch(/node i0: .* is not available: the agents domain is not running/);
     }
     expect(bm.show('i0').node).toMatchObject({ provisionState: 'manageable', reservation: undefined });
   });

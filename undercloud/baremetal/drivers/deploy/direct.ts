@@ -7,7 +7,7 @@
  * The service boots the ramdisk and waits for its agent before calling these (ramdiskAgent = true).
  */
 import type { DeployInterface, DriverTask } from '../interfaces.js';
-import { NotAvailableError } from '../../errors.js';
+import { AGENTS_NOT_RUNNING, NotAvailableError } from '../../errors.js';
 import { runAgentStep, type AgentServices } from '../../agent/agent-services.js';
 import { chooseRootDevice, type InventoryDisk, type RootDeviceHints } from '../../agent/root-device.js';
 import { configDriveFiles, publicKeysOf, type InstanceInfo } from '../../agent/config-drive.js';
@@ -16,7 +16,7 @@ import { AgentNotConnectedError } from '../../errors.js';
 const STEP_TIMEOUT_MS = 10 * 60_000;
 
 function services(task: DriverTask, what: string): AgentServices {
-  if (!task.agent) throw new NotAvailableError(task.node.name, `${what} (the agents domain is not running)`);
+  if (!task.agent) throw new NotAvailableError(task.node.name, what, AGENTS_NOT_RUNNING);
   return task.agent;
 }
 
@@ -41,7 +41,7 @@ async function rootDevice(task: DriverTask, svc: AgentServices, signal: AbortSig
 
 async function writeImage(task: DriverTask, svc: AgentServices, device: string, signal: AbortSignal): Promise<void> {
   const info = task.node.instanceInfo as InstanceInfo;
-  if (!info.image_source) throw new NotAvailableError(task.node.name, 'deploy without instance_info.image_source');
+  if (!info.image_source) throw new NotAvailableError(task.node.name, 'deploy', 'the node has no instance_info.image_source (the image to write)');
   const image = svc.resolveImage(info.image_source);
   const exp = await runAgentStep(svc, task.node, { id: stepId(task, 'disk_export'), kind: 'disk_export', params: { device, port: svc.nbdPort, tool: 'nbdkit' }, timeoutMs: 60_000, retry: { maxAttempts: 2 } }, signal, task.log);
   const address = svc.hub.session(task.node.id)?.address;

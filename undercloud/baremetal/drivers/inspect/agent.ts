@@ -5,7 +5,7 @@
  * waits for its agent first (ramdiskAgent = true).
  */
 import type { InspectInterface } from '../interfaces.js';
-import { NotAvailableError } from '../../errors.js';
+import { AGENTS_NOT_RUNNING, NotAvailableError } from '../../errors.js';
 import { inventoryOf } from '../deploy/direct.js';
 import { chooseRootDevice, type RootDeviceHints } from '../../agent/root-device.js';
 
@@ -16,7 +16,7 @@ export const agentInspect: InspectInterface = {
   ramdiskAgent: true,
   validate: () => undefined,
   inspect: async (task, signal) => {
-    if (!task.agent) throw new NotAvailableError(task.node.name, 'introspection (the agents domain is not running)');
+    if (!task.agent) throw new NotAvailableError(task.node.name, 'introspection', AGENTS_NOT_RUNNING);
     const { disks, raw } = await inventoryOf(task, task.agent, signal);
     const inv = raw as { cpu?: { count?: number; architecture?: string }; memory?: { totalBytes?: number }; interfaces?: { mac?: string }[] };
     const root = chooseRootDevice(disks, task.node.properties.rootDevice as RootDeviceHints | undefined, task.node.name);
