@@ -132,7 +132,7 @@ export async function parseQcow2(readAt: ReadAt, fileSize: number): Promise<Qcow
 }
 
 /** fs.read with a callback (cheaper per call than FileHandle.read on Node 20). */
-export function pread(fd: number, buf: Buffer, at: number, length: number, position: number): Promise<number> {
+function pread(fd: number, buf: Buffer, at: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => fsRead(fd, buf, at, length, position, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
@@ -185,12 +185,7 @@ export class Qcow2FileSource implements ImageSource {
     for (const p of this.pieces(offset, length)) {
       const dst = buf.subarray(p.at, p.at + p.length);
       // A cluster past the end of the file reads as zeros, as qemu reads it.
-      let got = 0;
-      try {
-        if (p.host >= 0) got = await readFully(this.fh.fd, dst, p.host);
-      } catch (err) {
-        throw new ImageSourceError(`cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
-      }
+      const got = p.host < 0 ? 0 : await readFileRange(this.fh.fd, dst, p.host, this.file);
       if (got < p.length) dst.fill(0, got);
     }
     return buf;
@@ -224,6 +219,15 @@ export class Qcow2FileSource implements ImageSource {
 
   toString(): string {
     return `qcow2 ${this.file}`;
+  }
+}
+
+/** readFully for a source's data reads: an error names the file (ImageSourceError). */
+export async function readFileRange(fd: number, buf: Buffer, position: number, file: string): Promise<number> {
+  try {
+    return await readFully(fd, buf, position);
+  } catch (err) {
+    throw new ImageSourceError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -17,7 +17,7 @@ import { NbdPool } from './pool.js';
 import { parseNbdUri } from './uri.js';
 import { ImageSourceError } from './errors.js';
 import type { SourceExtent } from './extents.js';
-import { pread, Qcow2FileSource } from './qcow2.js';
+import { Qcow2FileSource, readFileRange } from './qcow2.js';
 
 const run = promisify(execFile);
 
@@ -119,17 +119,8 @@ export class RawFileSource implements ImageSource {
 
   async read(offset: number, length: number, opts?: ReadOptions): Promise<Buffer> {
     const buf = opts?.into ? opts.into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
-    let at = 0;
-    while (at < length) {
-      let bytesRead: number;
-      try {
-        bytesRead = await pread(this.fh.fd, buf, at, length - at, offset + at);
-      } catch (err) {
-        throw new ImageSourceError(`cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
-      }
-      if (bytesRead === 0) throw new ImageSourceError(`${this.file} ended at ${offset + at}, before ${offset + length}`);
-      at += bytesRead;
-    }
+    const got = await readFileRange(this.fh.fd, buf, offset, this.file);
+    if (got < length) throw new ImageSourceError(`${this.file} ended at ${offset + got}, before ${offset + length}`);
     return buf;
   }
 

@@ -22,7 +22,7 @@ import { Persister } from './persister.js';
 import { Semaphore } from './scheduler.js';
 import { Walker, type WalkerOptions } from './walker.js';
 import { buildRuntime } from './runtime.js';
-import { findReimaged } from './reimaged.js';
+import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
 import { RootRunner } from './root-runner.js';
 import { validateTree } from './validate-tree.js';
 import { planStack, type Plan } from './plan.js';
@@ -185,8 +185,8 @@ export class StackEngine {
     const record = existing ? { ...existing, template } : transientRecord(randomUUID(), req.name, template);
     this.persister.flush();
     // Configs that an update would apply again to servers imaged since (reimaged.ts) show as updates.
-    const reimaged = existing ? await findReimaged(this.repo, this.ports.servers, existing.id, this.shutdown) : undefined;
-    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, ...(reimaged ? { reimaged } : {}) });
+    const reimaged = existing ? await findReimaged(this.repo, this.ports.servers, existing.id, this.shutdown) : NOTHING_REIMAGED;
+    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, reimaged });
     return planStack(rt, (id) => this.repo.get(id));
   }
 

@@ -14,7 +14,7 @@ import type { TemplateBundle } from '../template/types.js';
 import type { Persister } from './persister.js';
 import type { FailureMode, Scope, Walker } from './walker.js';
 import { buildRuntime } from './runtime.js';
-import { findReimaged } from './reimaged.js';
+import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
 import type { ServerPort } from '../ports.js';
 import { loadTemplate } from './templates.js';
 import { StackNotFoundError } from './errors.js';
@@ -163,8 +163,8 @@ export class RootRunner {
         this.d.persister.flush();
         const bundle = this.bundles.get(stack.id) ?? stack.template.bundle!;
         const signal = this.signalFor(stack, op.signal);
-        const reimaged = run.action === 'UPDATE' ? await findReimaged(this.d.repo, this.d.servers, stack.id, signal) : undefined;
-        const rt = buildRuntime({ ...stack, template: { ...stack.template, bundle } }, bundle, this.d.repo.resources(stack.id), { depth: 0, maxDepth: this.d.maxNestedDepth, ...(reimaged ? { reimaged } : {}) });
+        const reimaged = run.action === 'UPDATE' ? await findReimaged(this.d.repo, this.d.servers, stack.id, signal) : NOTHING_REIMAGED;
+        const rt = buildRuntime({ ...stack, template: { ...stack.template, bundle } }, bundle, this.d.repo.resources(stack.id), { depth: 0, maxDepth: this.d.maxNestedDepth, reimaged });
         await this.d.walker.converge(rt, run.action, signal, { onFailure: failureMode });
       }
       this.d.log.info('stack action finished', { stack: stack.name, action: run.action, ms: Date.now() - started });
