@@ -236,6 +236,24 @@ describe('the operator flow, end to end in the VM lab', () => {
     expect(json(after)).toEqual(json(before));
   }, 10 * MIN);
 
+  it('overcloud node delete removes one Compute node by its node name: released, the other one untouched', async () => {
+    const [kept, gone] = (await nodes()).filter((n) => /compute/.test(n.name));
+    const r = await phase('node delete (Compute 2 -> 1)', () => ocWithin(15 * MIN, 'node', 'delete', gone!.name, '--stack', 'overcloud', '--yes'));
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    expect(r.stderr).toMatch(new RegExp(`removing overcloud-novacompute-\\d+ \\(Compute member \\d+, node ${gone!.id}\\)`));
+    expect(r.stderr).toContain('ComputeCount 2 -> 1');
+    const removedHost = /removing (\S+) /.exec(r.stderr)![1]!;
+    const after = await nodes();
+    expect(after.find((n) => n.id === gone!.id)).toMatchObject({ provision_state: 'available', power_state: 'power off' });
+    expect(after.find((n) => n.id === kept!.id)?.provision_state).toBe('active');
+    expect(await onNode(kept!.name, 'systemctl is-active chrony')).toBe('active\n');
+    // Step 0 ran again on the nodes that stay: their /etc/hosts no longer name the removed server.
+    const controller = after.find((n) => n.provision_state === 'active' && /control/.test(n.name))!;
+    for (const n of [kept!, controller]) expect(await onNode(n.name, `grep -c -w ${removedHost} /etc/hosts || true`)).toBe('0\n');
+    expect((await tokenIssue()).code).toBe(0);
+  }, 20 * MIN);
+
   it('overcloud delete: the stack is gone and every node is available and powered off', async () => {
     const r = await phase('overcloud delete', () => ocWithin(15 * MIN, 'delete', '--stack', 'overcloud', '--yes'));
     expect(r.code, explain(r)).toBe(0);

@@ -5,7 +5,7 @@ import type { DaemonContext } from '../daemon/context.js';
 import type { StackEngine } from '../orchestration/engine/engine.js';
 import { unary } from './grpc-status.js';
 import { eventToProto } from './convert/events.js';
-import type { SignalRequest, SignalResponse } from '../../proto/gen/undercloud/v1/orchestration.js';
+import type { RemoveServersRequest, RemoveServersResponse, SignalRequest, SignalResponse } from '../../proto/gen/undercloud/v1/orchestration.js';
 import { failureToProto, parseJson, resourceToProto, stackRequestFromProto, stackToProto } from './convert/stacks.js';
 import { InvalidError } from '../errors.js';
 
@@ -41,5 +41,9 @@ export function setup(server: Server, ctx: DaemonContext, engine: StackEngine): 
     listFailures: unary(ctx.log, (req: { name: string }) => ({ stack: summary(req.name), failures: engine.failures(req.name).map(failureToProto) })),
     signalResource: unary(ctx.log, (req: SignalRequest) => signalResource(engine, req)),
     listHooks: unary(ctx.log, (req: { name: string }) => ({ hooks: engine.hooks(req.name) })),
+    removeServers: unary(ctx.log, (req: RemoveServersRequest): RemoveServersResponse => {
+      const r = engine.removeServers(req.stack, req.servers, req.timeoutMinutes > 0 ? req.timeoutMinutes : undefined);
+      return { stack: stackToProto(r.stack), removed: r.removed, counts: r.counts };
+    }),
   });
 }

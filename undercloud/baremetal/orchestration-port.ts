@@ -33,6 +33,13 @@ export function baremetalServerPort(service: BaremetalService, addressOf: (nodeI
     async release(serverId: string): Promise<void> {
       await service.release(serverId);
     },
+    lookup(nodeNameOrId: string): string | undefined {
+      try {
+        return service.getNodeUnmasked(nodeNameOrId).id; // a server id is the node id
+      } catch {
+        return undefined;
+      }
+    },
     async instance(serverId: string): Promise<string | undefined> {
       try {
         const at = service.getNodeUnmasked(serverId).instanceInfo.deployed_at;

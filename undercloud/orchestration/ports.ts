@@ -46,6 +46,8 @@ export interface ServerPort {
    * know (a pre-provisioned server, an id from elsewhere) or one never imaged: nothing is re-applied.
    */
   instance?(serverId: string, signal: AbortSignal): Promise<string | undefined>;
+  /** The server id of a bare-metal node named by name or id (`overcloud node delete NODE`); undefined when unknown. */
+  lookup?(nodeNameOrId: string): string | undefined;
 }
 
 export interface DeploymentRequest {

@@ -68,13 +68,13 @@ describe('overcloud node', () => {
     const rebuild = await oc('node', 'rebuild', 'cmp-0');
     expect(rebuild.code).toBe(6);
     expect(rebuild.stderr).toContain('"rebuild" is not allowed in provision state "available"');
-    const del = await oc('node', 'delete', 'ctl-0');
+    const del = await oc('node', 'unenroll', 'ctl-0');
     expect(del.code).toBe(6);
     expect(del.stderr).toContain('only nodes in enroll, manageable or adopt failed can be deleted');
     expect((await oc('node', 'manage', 'ctl-0')).code).toBe(0);
     const clean = await oc('-f', 'json', 'node', 'clean', 'ctl-0', '--erase', 'full', '--wait', '60');
     expect(clean.code, clean.stderr).toBe(0);
-    expect((await oc('node', 'delete', 'ctl-0')).stdout).toContain('deleted node ctl-0');
+    expect((await oc('node', 'unenroll', 'ctl-0')).stdout).toContain('deleted node ctl-0');
     expect((await oc('node', 'show', 'ctl-0')).code).toBe(5);
   });
 

@@ -1,7 +1,8 @@
 /**
  * Stack operations through the real daemon and the real CLI, with fake servers and fake agents: a nested
  * template error refused before anything is written, breakpoints (`overcloud stack hook poll|clear`),
- * `overcloud deploy --enable-rollback`, and `overcloud delete` while a create is in progress.
+ * `overcloud deploy --enable-rollback`, `overcloud delete` while a create is in progress, and
+ * `overcloud node delete` (removing servers by name).
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
@@ -87,5 +88,33 @@ describe('stack operations through the daemon', () => {
     expect(del.code, del.stdout + del.stderr).toBe(0);
     expect(del.stdout).toContain('DELETE_COMPLETE');
     expect((await oc(d, ['status'])).code).toBe(5);
+  });
+
+  it('`overcloud node delete` removes the named server from its role and says which count to set', async () => {
+    const created = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml')]);
+    expect(created.code, created.stdout + created.stderr).toBe(0);
+    const refused = await oc(d, ['node', 'delete', 'overcloud-novacompute-0']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('refusing to remove servers from stack overcloud without --yes');
+    const unknown = await oc(d, ['node', 'delete', 'overcloud-novacompute-9', '--yes']);
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toContain('stack overcloud has no server overcloud-novacompute-9 (its servers: overcloud-controller-0, overcloud-novacompute-0, overcloud-novacompute-1)');
+
+    const r = await oc(d, ['node', 'delete', 'overcloud-novacompute-0', '--yes']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('overcloud UPDATE_COMPLETE');
+    expect(r.stderr).toMatch(/removing overcloud-novacompute-0 \(Compute member 0, node fake-node-\d+\)/);
+    expect(r.stderr).toContain('ComputeCount 2 -> 1: set ComputeCount: 1 in your environment files, or the next overcloud deploy scales Compute back to 2');
+    const outputs = JSON.parse((await rpc<object, { outputsJson: string }>(d, 'getOutputs', { name: 'overcloud' })).outputsJson) as Record<string, unknown>;
+    expect(outputs.compute_hosts).toEqual(['overcloud-novacompute-1']);
+    expect(outputs.controller_hosts).toEqual(['overcloud-controller-0']);
+
+    const json = await oc(d, ['-f', 'json', 'node', 'delete', 'overcloud-novacompute-1', '--yes']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: 'overcloud', action: 'UPDATE', status: 'COMPLETE',
+      removed: [{ target: 'overcloud-novacompute-1', hostname: 'overcloud-novacompute-1', node_id: expect.stringMatching(/^fake-node-/), group: 'Compute', member: '1' }],
+      counts: [{ group: 'Compute', count_parameter: 'ComputeCount', from: 1, to: 0 }],
+    });
   });
 });

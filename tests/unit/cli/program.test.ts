@@ -44,6 +44,6 @@ describe('lazy command modules', () => {
     const only = await loadProgram('overcloud', '', OVERCLOUD_COMMANDS, argv('node', 'list'));
     const sub = (p: Awaited<ReturnType<typeof loadProgram>>) => names(p.commands.find((c) => c.name() === 'node')!).sort();
     expect(sub(only)).toEqual(sub(all));
-    expect(sub(only)).toEqual(expect.arrayContaining(['import', 'list', 'show', 'power', 'logs', 'provide', 'deploy']));
+    expect(sub(only)).toEqual(expect.arrayContaining(['import', 'list', 'show', 'power', 'logs', 'provide', 'deploy', 'delete', 'unenroll']));
   });
 });

@@ -26,8 +26,19 @@ export const nodeColumns: Column<Node>[] = [
   { header: 'Power State', get: (n) => n.powerState || 'unknown' },
   { header: 'Maintenance', get: (n) => n.maintenance },
   { header: 'Profile', get: (n) => n.capabilities.profile ?? '' },
+  // What the node runs as: the name `overcloud node delete` takes, as TripleO operators read it off `server list`.
+  { header: 'Hostname', get: (n) => hostnameOf(n) },
   { header: 'Last Error', get: (n) => n.lastError },
 ];
+
+function hostnameOf(n: Node): string {
+  try {
+    const h = (JSON.parse(n.instanceInfoJson || '{}') as { hostname?: unknown }).hostname;
+    return typeof h === 'string' ? h : '';
+  } catch {
+    return '';
+  }
+}
 
 export function nodeView(n: Node): Record<string, unknown> {
   return {

@@ -1,5 +1,6 @@
 /**
- * Provision verbs: `overcloud node manage|introspect|provide|clean|rebuild|delete`. The daemon does the work;
+ * Provision verbs: `overcloud node manage|introspect|provide|clean|rebuild|unenroll` (unenroll is Ironic's
+ * `baremetal node delete`; `overcloud node delete` is TripleO's scale-down, in node-delete.ts). The daemon does the work;
  * with --wait the command follows the nodes until they settle and fails naming any node that did not
  * reach the expected state, with its last_error.
  */
@@ -148,8 +149,8 @@ export function register(program: Command): void {
       await verbAndWait(cmd, names, 'rebuild', opts.image ? { image: opts.image } : {}, 'active', opts.wait, 3600);
     });
   node
-    .command('delete')
-    .description('remove nodes from the undercloud (only in enroll, manageable or adopt failed)')
+    .command('unenroll')
+    .description('remove nodes from the undercloud (only in enroll, manageable or adopt failed; Ironic\'s node delete)')
     .argument('<nodes...>', 'names or ids')
     .action(async (names: string[], _opts: unknown, cmd: Command) => {
       const g = globals(cmd);

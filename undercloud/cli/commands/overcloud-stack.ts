@@ -4,13 +4,13 @@
  * breakpoints). Each calls one RPC and prints it (table, json or yaml).
  */
 import type { Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import { OrchestrationClient, type Resource, type Stack } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient, type Event } from '../../../proto/gen/undercloud/v1/undercloud.js';
 import { call, connect, type Connection } from '../common/client.js';
 import { renderData, renderFields, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
+import { confirmed } from '../common/confirm.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 
 const STACK_OPT = ['--stack <name>', 'stack name', 'overcloud'] as const;
@@ -101,15 +101,9 @@ export function register(program: Command): void {
     .option('--no-wait', 'return once the delete has started')
     .action(async (opts: { stack: string; yes: boolean; wait: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      if (!opts.yes) {
-        if (!process.stdin.isTTY) throw new Error(`refusing to delete stack ${opts.stack} without --yes (no terminal to ask on)`);
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
-        const answer = await rl.question(`Delete stack ${opts.stack} and release its servers? [y/N] `);
-        rl.close();
-        if (!/^y(es)?$/i.test(answer.trim())) {
-          out('not deleted\n');
-          return;
-        }
+      if (!(await confirmed(`Delete stack ${opts.stack} and release its servers?`, `delete stack ${opts.stack}`, opts.yes))) {
+        out('not deleted\n');
+        return;
       }
       await withConn(cmd, async (conn, orch) => {
         const uc = conn.client(UndercloudClient);

@@ -26,7 +26,10 @@ import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
 import { RootRunner } from './root-runner.js';
 import { validateTree } from './validate-tree.js';
 import { planStack, type Plan } from './plan.js';
+import { planServerRemoval, type RemovalPlan } from './remove-servers.js';
+import { loadTemplate } from './templates.js';
 import { Breakpoints, parseHook } from './breakpoints.js';
+import { InvalidError } from '../../errors.js';
 import { HookNotPendingError, ResourceNotFoundError, ResourceNotSignallableError, StackBusyError, StackExistsError, StackNotFoundError } from './errors.js';
 import { EVENT_RESOURCE, EVENT_STACK } from './states.js';
 
@@ -129,6 +132,26 @@ export class StackEngine {
     const updated = this.repo.get(stack.id)!;
     this.runner.begin(updated, { stackId: stack.id, stackName: stack.name, action: 'UPDATE', ...(req.rollback ? { rollback: true, previous: stack.template } : {}) }, req.bundle);
     return updated;
+  }
+
+  /**
+   * TripleO's `overcloud node delete`: removes the named servers (hostnames, server ids, node names or ids)
+   * from the root-stack groups that hold them and starts an update with the stored templates and parameters,
+   * each group's count lowered and its removal_policies naming the members (remove-servers.ts).
+   */
+  removeServers(name: string, targets: string[], timeoutMinutes?: number): RemovalPlan & { stack: StackRecord } {
+    if (targets.length === 0) throw new InvalidError('SERVERS_REQUIRED', 'name at least one server to remove');
+    const stack = this.requireRoot(name);
+    this.assertIdle(stack);
+    this.persister.flush();
+    const bundle = stack.template.bundle!;
+    const loaded = loadTemplate(bundle, { templateFile: stack.template.templateFile, parameters: stack.template.parameters, depth: 0, maxDepth: this.options.maxNestedDepth });
+    const plan = planServerRemoval({
+      root: stack, definition: loaded.definition, parameterValues: loaded.parameterValues, resources: this.repo.treeResources(stack.id),
+      stack: (id) => this.repo.get(id), targets, serverOfNode: (t) => this.ports.servers.lookup?.(t),
+    });
+    const updated = this.updateStack({ name: stack.name, bundle, parameters: plan.parameters, timeoutMinutes: timeoutMinutes ?? stack.timeoutMinutes });
+    return { ...plan, stack: updated };
   }
 
   /**

@@ -78,3 +78,24 @@ export class ResourceNotSignallableError extends InvalidError {
     super('RESOURCE_NOT_SIGNALLABLE', `stack ${stack}: resource ${resource} (${type}) takes no signal; send {"unset_hook": HOOK} to clear a hook`);
   }
 }
+
+/** `overcloud node delete` named something that is not a server of the stack. */
+export class ServerNotInStackError extends NotFoundError {
+  constructor(stack: string, target: string, hostnames: string[]) {
+    super('SERVER_NOT_IN_STACK', `stack ${stack} has no server ${target} (its servers: ${hostnames.length > 0 ? hostnames.join(', ') : 'none'}); name a hostname, a server id or a node; to remove a node that no stack uses from the undercloud, use \`overcloud node unenroll\``);
+  }
+}
+
+/** A server to remove that no group of the root stack holds: removing it would need a template change. */
+export class ServerNotInGroupError extends InvalidError {
+  constructor(stack: string, hostname: string, why: string) {
+    super('SERVER_NOT_IN_GROUP', `stack ${stack}: server ${hostname} cannot be removed by scaling down: ${why}`);
+  }
+}
+
+/** A group whose count or removal_policies is not a parameter, so an update cannot scale it around a member. */
+export class GroupNotScalableError extends InvalidError {
+  constructor(stack: string, group: string, property: 'count' | 'removal_policies', where: string) {
+    super('GROUP_NOT_SCALABLE', `stack ${stack}: group ${group} (${where}) cannot scale down around a member: its ${property} is not set by a get_param`);
+  }
+}

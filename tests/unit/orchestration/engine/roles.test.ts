@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../../../fakes/orchestration/harness.js';
 import type { TemplateBundle } from '../../../../undercloud/orchestration/template/types.js';
+import { rolesBundle } from '../../../fakes/orchestration/roles-bundle.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -23,37 +24,8 @@ outputs:
   computes: {value: {get_attr: [Compute, hostname]}}
 `;
 
-const role = `heat_template_version: wallaby
-parameters:
-  RoleName: {type: string}
-  Index: {type: string}
-  Hostname: {type: string}
-  ServiceNames: {type: comma_delimited_list}
-  RoleParameters: {type: json, default: {}}
-  Image: {type: string, default: overcloud-full}
-  Tags: {type: json, default: []}
-resources:
-  Server:
-    type: OS::TripleO::Server
-    properties: {name: {get_param: Hostname}, image: {get_param: Image}}
-  Services:
-    type: OS::Heat::Value
-    properties: {value: {list_join: [',', {get_param: ServiceNames}]}}
-outputs:
-  hostname: {value: {get_attr: [Server, name]}}
-`;
-
 function bundle(env = ''): TemplateBundle {
-  const files: Record<string, string> = {
-    'overcloud.yaml': root, 'roles_data.yaml': roles, 'role.yaml': role,
-    'registry.yaml': 'resource_registry:\n  OS::TripleO::Role: role.yaml\n',
-  };
-  const environments = ['registry.yaml'];
-  if (env) {
-    files['scale.yaml'] = env;
-    environments.push('scale.yaml');
-  }
-  return { rootTemplate: 'overcloud.yaml', files, environments, rolesData: 'roles_data.yaml' };
+  return rolesBundle(root, roles, env ? { 'scale.yaml': env } : {});
 }
 
 describe('roles_data.yaml through the engine', () => {
