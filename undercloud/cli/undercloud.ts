@@ -9,6 +9,7 @@ export const UNDERCLOUD_COMMANDS: readonly CommandModule[] = [
   { names: ['start', 'stop', 'restart', 'supervise'], load: () => import('./commands/service.js') },
   { names: ['daemon'], load: () => import('./commands/daemon.js') },
   { names: ['status'], load: () => import('./commands/status.js') },
+  { names: ['backup', 'restore'], load: () => import('./commands/backup.js') },
   { names: ['events'], load: () => import('./commands/events.js') },
   { names: ['image'], load: () => import('./commands/image-write.js') },
   { names: ['agent'], load: () => import('./commands/agent.js') },

@@ -126,6 +126,20 @@ export class Store {
     return (this.sql.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
   }
 
+  /**
+   * A consistent copy of the whole database in `file`, which must not exist (VACUUM INTO: one read
+   * transaction, so a daemon may keep writing; works on a read-only store). For `undercloud backup`.
+   */
+  snapshotTo(file: string): void {
+    this.sql.prepare('VACUUM INTO ?').run(file);
+    chmodSync(file, 0o600);
+  }
+
+  /** SQLite's integrity check: "ok", or what is wrong. */
+  integrity(): string {
+    return (this.sql.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  }
+
   close(): void {
     if (this.sql.open) this.sql.close();
   }

@@ -1,6 +1,6 @@
 /**
  * The public path through the real daemon and CLI: `overcloud node import|list|show|introspect|provide|
- * clean|manage|delete|power`, secrets masked everywhere, clear errors for steps that need the agents,
+ * clean|manage|unenroll|power`, secrets masked everywhere, clear errors for steps that need the agents,
  * per-state iPXE scripts from the HTTP boot server, and recovery of a node stuck in "verifying" after the
  * daemon is killed.
  */
