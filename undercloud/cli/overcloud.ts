@@ -14,7 +14,7 @@ export const OVERCLOUD_COMMANDS: readonly CommandModule[] = [
   { names: ['node'], load: () => import('./commands/node-delete.js') },
   { names: ['image'], load: () => import('./commands/overcloud-image.js') },
   { names: ['deploy'], load: () => import('./commands/overcloud-deploy.js') },
-  { names: ['status', 'failures', 'delete', 'stack'], load: () => import('./commands/overcloud-stack.js') },
+  { names: ['status', 'failures', 'delete', 'credentials', 'stack'], load: () => import('./commands/overcloud-stack.js') },
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,10 +2,12 @@
  * The default overcloud templates through the real daemon and the real CLI, with fake servers and fake
  * agents, exactly as an operator types it: `overcloud deploy --templates templates -r
  * templates/roles_data.yaml -e templates/environments/lab-minimal.yaml` (dry-run, create, no-op
- * redeploy, ComputeCount=2), then the full service set as an update, then `overcloud delete`.
+ * redeploy, ComputeCount=2, `overcloud credentials`, `overcloud node delete`), then the full service set as an
+ * update, then `overcloud delete`.
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { Metadata } from '@grpc/grpc-js';
 import { runCli, OVERCLOUD_BIN, ROOT, type TestDaemon, daemonForBlock, FAKE_ORCHESTRATION_CONFIG } from '../../helpers/daemon.js';
 import { OrchestrationClient } from '../../../proto/gen/undercloud/v1/orchestration.js';
@@ -63,6 +65,13 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     expect(out.EnabledServices).toEqual({ Controller: ['mysql', 'keystone'], Compute: ['timesync'], Storage: ['memcached'] });
     const cli = await oc(d, ['stack', 'outputs', '--format', 'json']);
     expect((JSON.parse(cli.stdout) as Outputs).admin_password).toBe(out.admin_password);
+    // `overcloud credentials` writes the same file again, as TripleO's does.
+    const creds = await oc(d, ['credentials', '--directory', d.dir]);
+    expect(creds.code, creds.stderr).toBe(0);
+    const rc = path.join(d.dir, 'overcloudrc');
+    expect(readFileSync(rc, 'utf8')).toBe(out.overcloudrc.endsWith('\n') ? out.overcloudrc : `${out.overcloudrc}\n`);
+    expect(statSync(rc).mode & 0o777).toBe(0o600);
+    expect((await oc(d, ['credentials', '--stack', 'nope', '--directory', d.dir])).code).toBe(5);
   });
 
   it('a no-op redeploy touches no resource and keeps the passwords', async () => {
@@ -81,6 +90,16 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const out = await outputs(d);
     expect(out.hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: ['overcloud-novacompute-0', 'overcloud-novacompute-1'], Storage: ['overcloud-storage-0'] });
+    expect(out.admin_password).toBe(pw);
+  });
+
+  it('`overcloud node delete` removes a Compute node by hostname from the roles_data-rendered group', async () => {
+    const pw = (await outputs(d)).admin_password;
+    const r = await oc(d, ['node', 'delete', 'overcloud-novacompute-0', '--yes']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toContain('ComputeCount 2 -> 1');
+    const out = await outputs(d);
+    expect(out.hostnames.Compute).toEqual(['overcloud-novacompute-1']);
     expect(out.admin_password).toBe(pw);
   });
 

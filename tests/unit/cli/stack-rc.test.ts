@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeStackRc } from '../../../undercloud/cli/commands/overcloud-deploy.js';
+import { writeStackRc } from '../../../undercloud/cli/commands/stack-rc.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 describe('writeStackRc (overcloud deploy leaves STACKrc behind, as TripleO leaves overcloudrc)', () => {

@@ -4,8 +4,6 @@
  * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan.
  * Rollback is off by default, as TripleO deploys (Heat's disable_rollback=true); `--enable-rollback` turns it on.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
@@ -16,6 +14,7 @@ import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 import { deployFailed, printFailures } from './overcloud-stack.js';
+import { writeStackRc } from './stack-rc.js';
 
 interface PlanView {
   stackName: string;
@@ -32,20 +31,6 @@ function parseParams(list: string[] | undefined): Record<string, unknown> {
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return out;
-}
-
-/**
- * Writes the stack's `overcloudrc` output to DIR/STACKrc (mode 0600: it holds the admin password), as
- * TripleO's deploy leaves `overcloudrc` behind. Returns the path, or undefined when the templates have no
- * such output.
- */
-export function writeStackRc(dir: string, stack: string, outputs: unknown): string | undefined {
-  const rc = (outputs as Record<string, unknown> | null)?.overcloudrc;
-  if (typeof rc !== 'string' || rc === '') return undefined;
-  const file = path.resolve(dir, `${stack}rc`);
-  writeFileSync(file, rc.endsWith('\n') ? rc : `${rc}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600); // an existing file keeps its mode otherwise
-  return file;
 }
 
 export function register(program: Command): void {

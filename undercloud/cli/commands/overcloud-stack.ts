@@ -1,5 +1,6 @@
 /**
  * Stack commands: `overcloud status [--watch]`, `overcloud failures`, `overcloud delete [--yes]`,
+ * `overcloud credentials` (writes STACKrc again, as TripleO's),
  * `overcloud stack events|outputs|resources|cancel` and `overcloud stack hook poll|clear` (Heat's
  * breakpoints). Each calls one RPC and prints it (table, json or yaml).
  */
@@ -11,7 +12,9 @@ import { renderData, renderFields, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
 import { confirmed } from '../common/confirm.js';
+import { InvalidError } from '../../errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
+import { writeStackRc } from './stack-rc.js';
 
 const STACK_OPT = ['--stack <name>', 'stack name', 'overcloud'] as const;
 
@@ -112,6 +115,21 @@ export function register(program: Command): void {
         const final = opts.wait ? await followStack(conn, s.id, { afterId: lastEventId, quiet: g.format !== 'table', untilAction: 'DELETE' }) : s;
         out(renderData(stackView(final), g.format, () => `${final.name} ${final.action}_${final.status}\n`));
         if (final.status === 'FAILED') process.exitCode = EXIT.error;
+      });
+    });
+
+  program
+    .command('credentials')
+    .description('write the stack\'s credentials file (STACKrc, from its overcloudrc output) again, as the deploy did')
+    .option(...STACK_OPT)
+    .option('--directory <dir>', 'where to write STACKrc', '.')
+    .action(async (opts: { stack: string; directory: string }, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        const outputs = JSON.parse((await call(conn, orch.getOutputs, orch, { name: opts.stack })).outputsJson || '{}') as unknown;
+        const file = writeStackRc(opts.directory, opts.stack, outputs);
+        if (!file) throw new InvalidError('NO_CREDENTIALS', `stack ${opts.stack} has no overcloudrc output (its templates do not make one, or it is not created yet)`);
+        out(renderData({ file }, g.format, () => `overcloud credentials written to ${file}\n`));
       });
     });
 
