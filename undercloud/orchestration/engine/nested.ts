@@ -70,7 +70,8 @@ export async function runNested(host: NestedHost, req: NestedRequest, signal: Ab
       host.persister.flush();
       host.repo.setTemplate(child.id, template);
       child = { ...child, template };
-      action = child.action === 'CREATE' && child.status !== 'COMPLETE' ? 'CREATE' : 'UPDATE';
+      // A create a previous daemon left in progress goes on as a create; a failed one is updated (Heat).
+      action = child.action === 'CREATE' && child.status === 'IN_PROGRESS' ? 'CREATE' : 'UPDATE';
     } else {
       // A new child has no rows yet: its insert is batched with the next flush, nothing is read back.
       const now = new Date().toISOString();

@@ -161,7 +161,11 @@ export class Walker {
         // An update a previous daemon applied (its new properties were saved before polling): poll again.
         return this.resume(rt, existing, plugin, 'UPDATE', signal);
       }
-      const createDone = existing.action !== 'CREATE' || existing.status === 'COMPLETE';
+      // A nested stack whose create failed is converged again in place, as Heat's StackResource does
+      // (needs_replace_failed): what it created is kept and only what failed inside is retried. Replacing it
+      // would release every healthy server of a role group because one of them failed.
+      const failedNested = plugin.nested !== undefined && existing.nestedStackId !== undefined && existing.status === 'FAILED';
+      const createDone = existing.action !== 'CREATE' || existing.status === 'COMPLETE' || failedNested;
       if (createDone && this.canUpdateInPlace(plugin, existing.properties ?? {}, props)) {
         await this.breakpoint(rt.record, rt, existing, 'pre-update', signal);
         await this.update(rt, existing, plugin, props, updatePolicy, signal);

@@ -88,6 +88,32 @@ describe('removing named servers from a stack (overcloud node delete)', () => {
     expect(h.servers.released).toBe(3);
   });
 
+  it('removes a server whose deploy failed, and the stack converges without it', async () => {
+    const root = `heat_template_version: wallaby
+parameters:
+  ComputeCount: {type: number, default: 3}
+  ComputeRemovalPolicies: {type: json, default: []}
+resources:
+  Compute:
+    type: OS::Heat::ResourceGroup
+    properties:
+      count: {get_param: ComputeCount}
+      removal_policies: {get_param: ComputeRemovalPolicies}
+      resource_def: {type: OS::TripleO::Server, properties: {name: compute-%index%, profile: rack-%index%}}
+outputs:
+  names: {value: {get_attr: [Compute, name]}}
+`;
+    h = harness({ servers: new FakeServers({ failProfiles: ['rack-1'] }) });
+    const failed = await h.deploy('oc', bundleOf({ 'overcloud.yaml': root }));
+    expect(`${failed.action}_${failed.status}`).toBe('CREATE_FAILED');
+    const r = h.engine.removeServers('oc', ['compute-1']);
+    expect(r.removed.map((x) => x.member)).toEqual(['1']);
+    const s = (await h.engine.wait('oc'))!;
+    expect(`${s.action}_${s.status}`, s.statusReason).toBe('UPDATE_COMPLETE');
+    expect(s.outputs?.names).toEqual(['compute-0', 'compute-2']);
+    expect(h.servers.released).toBe(1);
+  });
+
   it('refuses, changing nothing: an unknown server (listing the ones there are), no servers, a busy stack', async () => {
     h = harness();
     await h.deploy('overcloud', bundle(2));

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleOf, harness, type Harness } from '../../../fakes/orchestration/harness.js';
+import { FakeServers } from '../../../../undercloud/orchestration/resources/index.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -96,5 +97,31 @@ describe('engine: ResourceGroup of provider templates', () => {
     expect(h.servers.count).toBe(0);
     expect(h.store.counts().stack_resources).toBe(0);
     expect(h.store.counts().stacks).toBe(0);
+  });
+
+  it('a deploy run again after one member failed retries that member alone: the healthy servers are kept', async () => {
+    // Heat updates a failed nested stack in place (StackResource.needs_replace_failed); replacing the group
+    // would release every server of the role because one failed.
+    const racked = (x: string) => x.replace('Hostname: overcloud-novacompute-%index%', 'Hostname: overcloud-novacompute-%index%\n          Profile: rack-%index%');
+    const memberWithProfile = member.replace('  Hostname: {type: string}', '  Hostname: {type: string}\n  Profile: {type: string}').replace('profile: compute', 'profile: {get_param: Profile}');
+    const files = { 'overcloud.yaml': racked(root), 'compute.yaml': memberWithProfile, 'env.yaml': env };
+    const servers = new FakeServers({ failProfiles: ['rack-1'] });
+    h = harness({ servers });
+    const failed = await h.deploy('oc', bundleOf(files, { environments: ['env.yaml'] }));
+    expect(`${failed.action}_${failed.status}`).toBe('CREATE_FAILED');
+    const healthy = [...servers.servers.keys()].filter((id) => !id.endsWith('-1'));
+    expect(healthy).toHaveLength(2);
+    const dispatched = h.agent.dispatched.length;
+
+    (servers as unknown as { options: { failProfiles: string[] } }).options.failProfiles = []; // the operator fixed the node
+    const again = await h.deploy('oc', bundleOf(files, { environments: ['env.yaml'] }));
+    expect(`${again.action}_${again.status}`, again.statusReason).toBe('UPDATE_COMPLETE');
+    expect(again.outputs?.hostnames).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1', 'overcloud-novacompute-2']);
+    expect(servers.released).toBe(1); // the failed server only
+    for (const id of healthy) expect(servers.servers.has(id), id).toBe(true);
+    expect(h.agent.dispatched.length - dispatched).toBe(1); // the new member's deployment
+    const events = h.engine.events('oc').map((e) => e.message);
+    expect(events).toContain('oc-Compute UPDATE_IN_PROGRESS: Stack UPDATE started');
+    expect(events.some((m) => m.includes('replaced-'))).toBe(false);
   });
 });
