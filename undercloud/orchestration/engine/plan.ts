@@ -6,7 +6,7 @@
  */
 import type { Json, Snippet } from '../template/types.js';
 import { Graph } from '../graph/graph.js';
-import { nestedStale, pluginForDef, requirementsOf, type StackRuntime } from './runtime.js';
+import { createUnfinished, nestedStale, pluginForDef, requirementsOf, type StackRuntime } from './runtime.js';
 import type { StackRecord } from '../../store/stacks.js';
 import { resolve, resolveCond } from './templates.js';
 import { cloneJson, isUpdateAllowed, validatorFor } from '../resources/common.js';
@@ -90,7 +90,7 @@ export function planStack(rt: StackRuntime, child: (id: string) => StackRecord |
       const changed = [...keys].filter((k) => unknown.includes(k) || !sameJson(before[k], after[k]));
       const reimaged = reimagedReason(rt.reimaged, rt.record.id, name) !== undefined;
       if (changed.length === 0 && existing.status === 'COMPLETE') action = reimaged || nestedStale(rt, existing, child) ? 'update' : 'unchanged';
-      else if (existing.action === 'CREATE' && existing.status !== 'COMPLETE') action = 'replace';
+      else if (createUnfinished(plugin, existing)) action = 'replace';
       else action = changed.every((k) => isUpdateAllowed(plugin.properties, k)) ? 'update' : 'replace';
     } else if (existing) {
       action = 'replace';

@@ -113,6 +113,16 @@ export function snapshotOf(r: ResourceRecord): ResourceSnapshot {
 /** Attribute names that are bookkeeping, not attributes (member attributes of groups). */
 const HIDDEN_ATTRIBUTES = new Set(['members', 'member_order']);
 
+/**
+ * A create that did not complete is replaced, except a nested stack's that failed: its child is updated in
+ * place, as Heat's StackResource does (needs_replace_failed), so what it created is kept and only what failed
+ * inside is replaced. Replacing it would release every healthy server of a role group because one failed.
+ */
+export function createUnfinished(plugin: AnyPlugin, existing: ResourceRecord): boolean {
+  if (existing.action !== 'CREATE' || existing.status === 'COMPLETE') return false;
+  return !(plugin.nested !== undefined && existing.nestedStackId !== undefined && existing.status === 'FAILED');
+}
+
 /** True for a resource that exists (created, and not being deleted): its reference and attributes can be read. */
 export function isLive(r: ResourceRecord): boolean {
   return r.status === 'COMPLETE' && r.action !== 'DELETE' && r.action !== 'INIT';

@@ -15,7 +15,7 @@ import { cloneJson, isUpdateAllowed, validatorFor, describeErrors } from '../res
 import { PropertiesInvalidError } from '../resources/errors.js';
 import { Graph } from '../graph/graph.js';
 import { runGraph } from './scheduler.js';
-import { nestedStale, pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
+import { createUnfinished, nestedStale, pluginForDef, pluginForRecord, requirementsOf, snapshotOf, type StackRuntime } from './runtime.js';
 import { resolve, resolveCond } from './templates.js';
 import { UnresolvedPropertiesError } from './errors.js';
 import { EVENT_RESOURCE, EVENT_STACK, stateName } from './states.js';
@@ -161,12 +161,7 @@ export class Walker {
         // An update a previous daemon applied (its new properties were saved before polling): poll again.
         return this.resume(rt, existing, plugin, 'UPDATE', signal);
       }
-      // A nested stack whose create failed is converged again in place, as Heat's StackResource does
-      // (needs_replace_failed): what it created is kept and only what failed inside is retried. Replacing it
-      // would release every healthy server of a role group because one of them failed.
-      const failedNested = plugin.nested !== undefined && existing.nestedStackId !== undefined && existing.status === 'FAILED';
-      const createDone = existing.action !== 'CREATE' || existing.status === 'COMPLETE' || failedNested;
-      if (createDone && this.canUpdateInPlace(plugin, existing.properties ?? {}, props)) {
+      if (!createUnfinished(plugin, existing) && this.canUpdateInPlace(plugin, existing.properties ?? {}, props)) {
         await this.breakpoint(rt.record, rt, existing, 'pre-update', signal);
         await this.update(rt, existing, plugin, props, updatePolicy, signal);
         await this.breakpoint(rt.record, rt, existing, 'post-update', signal);

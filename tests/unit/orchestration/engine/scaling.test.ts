@@ -113,6 +113,10 @@ describe('engine: ResourceGroup of provider templates', () => {
     expect(healthy).toHaveLength(2);
     const dispatched = h.agent.dispatched.length;
 
+    // --dry-run says so too.
+    const plan = await h.engine.preview({ name: 'oc', bundle: bundleOf(files, { environments: ['env.yaml'] }) });
+    expect(plan.resources.find((r) => r.name === 'Compute')?.action).toBe('update');
+
     (servers as unknown as { options: { failProfiles: string[] } }).options.failProfiles = []; // the operator fixed the node
     const again = await h.deploy('oc', bundleOf(files, { environments: ['env.yaml'] }));
     expect(`${again.action}_${again.status}`, again.statusReason).toBe('UPDATE_COMPLETE');
