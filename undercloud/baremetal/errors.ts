@@ -70,6 +70,13 @@ export class NotAvailableError extends ConflictError {
   }
 }
 
+/** Ironic's NodeInMaintenance: deploy, rebuild and manual cleaning wait until the operator unsets maintenance. */
+export class NodeInMaintenanceError extends ConflictError {
+  constructor(readonly node: string, action: string, reason: string | undefined) {
+    super('NODE_IN_MAINTENANCE', `node ${node} is in maintenance${reason ? ` (${reason})` : ''}: ${action} is refused until "overcloud node maintenance unset ${node}"`);
+  }
+}
+
 /** The node cannot be deleted in its state (Ironic allows manageable, enroll, adopt failed). */
 export class NodeNotDeletableError extends ConflictError {
   constructor(readonly node: string, readonly state: string) {

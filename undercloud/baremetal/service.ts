@@ -11,7 +11,7 @@ import type { Conductor } from './conductor/conductor.js';
 import type { Task } from './conductor/task.js';
 import { setPowerState, type PowerOptions } from './conductor/power.js';
 import { validateDrivers } from './drivers/index.js';
-import { AGENTS_NOT_RUNNING, NoNodeAvailableError, NotAvailableError, NodeNotDeletableError } from './errors.js';
+import { AGENTS_NOT_RUNNING, NoNodeAvailableError, NodeInMaintenanceError, NotAvailableError, NodeNotDeletableError } from './errors.js';
 import { parseInstackenv } from './import/instackenv.js';
 import { maskDriverInfo, type HistoryEntry, type Node, type Port, type PowerState, type PowerTarget } from './node.js';
 import { DELETABLE_STATES, STATES, type ProvisionState } from './states.js';
@@ -159,6 +159,7 @@ export class BaremetalService {
   /** Manual clean: manageable -> cleaning -> manageable. */
   async clean(idOrName: string, mode: EraseMode): Promise<{ node: Node; done: Promise<void> }> {
     const n = this.conductor.getNode(idOrName);
+    if (n.maintenance) throw new NodeInMaintenanceError(n.name, 'manual cleaning', n.maintenanceReason);
     const d = validateDrivers(n);
     this.requireAgent(n, d.deploy.ramdiskAgent, 'cleaning (agent clean steps)');
     const r = await this.conductor.begin(n.id, 'clean', 'clean', async (task, signal, step) => {
@@ -179,6 +180,7 @@ export class BaremetalService {
    */
   async deploy(idOrName: string, instanceInfo: Record<string, unknown>, mode: 'deploy' | 'rebuild' = 'deploy'): Promise<{ node: Node; done: Promise<void> }> {
     const n = this.conductor.getNode(idOrName);
+    if (n.maintenance) throw new NodeInMaintenanceError(n.name, mode, n.maintenanceReason);
     const d = validateDrivers(n);
     const agentBased = d.deploy.ramdiskAgent === true;
     this.requireAgent(n, agentBased, mode);
@@ -299,6 +301,24 @@ export class BaremetalService {
   /** Revokes the node's agent credentials (certificate, unused tokens) when its installed system goes away. */
   private revokeAgent(node: Node, why: 'rebuilt' | 'undeployed' | 'deleted'): void {
     this.conductor.agentServices?.hub.revoke(node.id, `node ${node.name} ${why}`);
+  }
+
+  /**
+   * Ironic's maintenance mode, set or unset by the operator whatever the node is doing (no reservation: a
+   * running task goes on). A node in maintenance is not allocated to stacks, not deployed, rebuilt or
+   * cleaned by hand, and its power state is not synchronised; undeploy and power actions still work, so a
+   * broken node can be taken out of an overcloud.
+   */
+  setMaintenance(idOrName: string, on: boolean, reason: string | undefined): Node {
+    const n = this.conductor.getNode(idOrName);
+    const node = this.store.tx(() => {
+      const updated = this.nodes.update(n.id, { maintenance: on, maintenanceReason: on ? (reason || null) : null });
+      const message = on ? `maintenance set${reason ? `: ${reason}` : ''}` : 'maintenance unset';
+      this.nodes.addHistory({ nodeId: n.id, event: on ? 'maintenance set' : 'maintenance unset', fromState: n.provisionState, toState: n.provisionState, severity: 'info', message, purpose: 'maintenance' });
+      this.bus.publish({ kind: 'node.maintenance', subjectType: 'node', subjectId: n.id, message: `node ${n.name}: ${message}`, data: { node: n.name, maintenance: on, reason: on ? (reason ?? null) : null } });
+      return updated;
+    });
+    return masked(node);
   }
 
   async delete(idOrName: string): Promise<Node> {

@@ -1,6 +1,6 @@
 /**
  * The public path through the real daemon and CLI: `overcloud node import|list|show|introspect|provide|
- * clean|manage|unenroll|power`, secrets masked everywhere, clear errors for steps that need the agents,
+ * clean|manage|unenroll|power|maintenance`, secrets masked everywhere, clear errors for steps that need the agents,
  * per-state iPXE scripts from the HTTP boot server, and recovery of a node stuck in "verifying" after the
  * daemon is killed.
  */
@@ -83,6 +83,21 @@ describe('overcloud node', () => {
     expect((await oc('node', 'power', 'on', 'cmp-0')).stdout).toMatch(/cmp-0\s+power on/);
     expect((await oc('node', 'power', 'status', 'cmp-0')).stdout).toMatch(/cmp-0\s+power on/);
     expect((await oc('node', 'power', 'off', 'cmp-0')).stdout).toMatch(/cmp-0\s+power off/);
+  });
+
+  it('maintenance set/unset: shown in list and show, and a deploy is refused meanwhile', async () => {
+    const set = await oc('node', 'maintenance', 'set', 'cmp-0', '--reason', 'bad DIMM');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/cmp-0\s+true\s+bad DIMM/);
+    const listed = json<{ name: string; maintenance: boolean; maintenance_reason: string | null }[]>((await oc('-f', 'json', 'node', 'list')).stdout).find((n) => n.name === 'cmp-0');
+    expect(listed).toMatchObject({ maintenance: true, maintenance_reason: 'bad DIMM' });
+    const deploy = await oc('node', 'deploy', 'cmp-0', '--image', 'golden');
+    expect(deploy.code).toBe(6);
+    expect(deploy.stderr).toContain('node cmp-0 is in maintenance (bad DIMM): deploy is refused until "overcloud node maintenance unset cmp-0"');
+    expect((await oc('node', 'maintenance', 'unset', 'cmp-0')).code).toBe(0);
+    const show = json<{ maintenance: boolean; maintenance_reason: string | null; history: { event: string }[] }>((await oc('-f', 'json', 'node', 'show', 'cmp-0')).stdout);
+    expect(show).toMatchObject({ maintenance: false, maintenance_reason: null });
+    expect(show.history.map((h) => h.event).slice(-2)).toEqual(['maintenance set', 'maintenance unset']);
   });
 
   it('serves per-state iPXE scripts: local boot when available, 404 outside the root', async () => {

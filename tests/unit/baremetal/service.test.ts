@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { memoryConductor } from './helpers.js';
 import { BaremetalService } from '../../../undercloud/baremetal/service.js';
-import { NotAvailableError } from '../../../undercloud/baremetal/errors.js';
+import { NodeInMaintenanceError, NoNodeAvailableError, NotAvailableError } from '../../../undercloud/baremetal/errors.js';
 import { baremetalSection } from '../../../undercloud/baremetal/config.js';
 
 function service(automatedClean: boolean) {
+  return serviceAndBus(automatedClean).bm;
+}
+
+function serviceAndBus(automatedClean: boolean) {
   const { store, bus, log, conductor } = memoryConductor();
   const cfg = { ...baremetalSection.compile({}, (p) => p), enabledHardwareTypes: ['ipmi', 'redfish', 'libvirt', 'fake'], automatedClean };
-  return new BaremetalService(store, bus, log, conductor, cfg);
+  return { bm: new BaremetalService(store, bus, log, conductor, cfg), bus };
 }
 
 const doc = {
@@ -96,5 +100,29 @@ describe('BaremetalService deploy (fake drivers)', () => {
     clearInterval(watch);
     expect(peak).toBeLessThanOrEqual(1);
     expect(bm.list().map((n) => n.provisionState)).toEqual(['active', 'active']);
+  });
+
+  it('maintenance mode: recorded with its reason, keeps the node from allocation, deploy, rebuild and manual cleaning', async () => {
+    const { bm, bus } = serviceAndBus(false);
+    bm.importNodes(doc, false);
+    await (await bm.manage('f0')).done;
+    await (await bm.provide('f0')).done;
+    const events: string[] = [];
+    bus.subscribe({}, (e) => events.push(e.message));
+    expect(bm.setMaintenance('f0', true, 'bad DIMM')).toMatchObject({ maintenance: true, maintenanceReason: 'bad DIMM' });
+    expect(bm.show('f0').history.at(-1)).toMatchObject({ event: 'maintenance set', message: 'maintenance set: bad DIMM', fromState: 'available', toState: 'available' });
+    expect(events).toContain('node f0: maintenance set: bad DIMM');
+
+    const deploy = await bm.deploy('f0', { image_source: 'golden' }).catch((e: unknown) => e);
+    expect(deploy).toBeInstanceOf(NodeInMaintenanceError);
+    expect((deploy as Error).message).toBe('node f0 is in maintenance (bad DIMM): deploy is refused until "overcloud node maintenance unset f0"');
+    expect(String(await bm.deploy('f0', {}, 'rebuild').catch((e: unknown) => e))).toContain('rebuild is refused');
+    expect(String(await bm.clean('f0', 'metadata').catch((e: unknown) => e))).toContain('manual cleaning is refused');
+    const alloc = await bm.allocate({ key: 's/1', hostname: 'h-0', capabilities: {}, image: 'golden' }).catch((e: unknown) => e);
+    expect(alloc).toBeInstanceOf(NoNodeAvailableError);
+    expect(bm.show('f0').node).toMatchObject({ provisionState: 'available', reservation: undefined });
+
+    expect(bm.setMaintenance('f0', false, undefined)).toMatchObject({ maintenance: false, maintenanceReason: undefined });
+    expect(bm.show('f0').history.at(-1)).toMatchObject({ event: 'maintenance unset' });
   });
 });
