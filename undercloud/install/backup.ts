@@ -179,7 +179,8 @@ function place(src: string, dest: string, what: string, stamp: string, extras: s
     keptAs = `${dest}.before-restore-${stamp}`;
     renameSync(dest, keptAs);
   }
-  for (const e of extras) if (existsSync(`${dest}${e}`)) renameSync(`${dest}${e}`, `${keptAs ?? dest}${e}.before-restore-${stamp}`);
+  // A kept store keeps its WAL beside it under the name SQLite looks for (NAME-wal), so it opens whole.
+  for (const e of extras) if (existsSync(`${dest}${e}`)) renameSync(`${dest}${e}`, keptAs ? `${keptAs}${e}` : `${dest}${e}.before-restore-${stamp}`);
   renameSync(incoming, dest);
   return { what, path: dest, ...(keptAs ? { keptAs } : {}) };
 }

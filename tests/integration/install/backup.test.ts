@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import path from 'node:path';
 import { FAKE_ORCHESTRATION_CONFIG, OVERCLOUD_BIN, ROOT, UNDERCLOUD_BIN, runCli, startTestDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { requireTools } from '../../helpers/tools.js';
+import Database from 'better-sqlite3';
 
 const INSTACKENV = path.join(ROOT, 'tests', 'fixtures', 'baremetal', 'instackenv-fake.json');
 const TEMPLATES = path.join(ROOT, 'tests', 'integration', 'orchestration', 'fixtures', 'overcloud');
@@ -86,7 +87,7 @@ describe('undercloud backup and restore', () => {
     const b = await uc('backup', '--output', withImages, '--include-images');
     expect(b.code, b.stderr).toBe(0);
     expect(listing(withImages)).toContain('images/marker.raw');
-    await d.stop();
+    await d.kill(); // as after a crash: the store's WAL is still beside it
 
     const store = path.join(state(), 'undercloud.sqlite');
     const mtime = statSync(store).mtimeMs;
@@ -105,6 +106,12 @@ describe('undercloud backup and restore', () => {
     for (const s of steps.slice(1)) expect(s.keptAs && existsSync(s.keptAs), `${s.what} kept`).toBe(true);
     expect(readdirSync(path.join(state(), 'images'))).toEqual(['marker.raw']);
     expect(readdirSync(steps[3]!.keptAs!)).toEqual(['newer.raw']);
+    // The kept store has its WAL under the name SQLite looks for, and opens whole.
+    const kept = steps[1]!.keptAs!;
+    expect(existsSync(`${kept}-wal`)).toBe(true);
+    const db = new Database(kept, { readonly: true });
+    expect((db.prepare('SELECT count(*) AS n FROM bm_nodes').get() as { n: number }).n).toBe(2);
+    db.close();
     await d.restart();
     expect(await nodeNames()).toEqual(['cmp-0', 'ctl-0']);
   });
