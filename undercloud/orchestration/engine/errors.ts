@@ -93,9 +93,9 @@ export class ServerNotInGroupError extends InvalidError {
   }
 }
 
-/** A group whose count or removal_policies is not a parameter, so an update cannot scale it around a member. */
+/** A group whose count or removal_policies is not a parameter of its own, so an update cannot scale it around a member. */
 export class GroupNotScalableError extends InvalidError {
-  constructor(stack: string, group: string, property: 'count' | 'removal_policies', where: string) {
-    super('GROUP_NOT_SCALABLE', `stack ${stack}: group ${group} (${where}) cannot scale down around a member: its ${property} is not set by a get_param`);
+  constructor(stack: string, group: string, where: string, why: string) {
+    super('GROUP_NOT_SCALABLE', `stack ${stack}: group ${group} (${where}) cannot scale down around a member: ${why}`);
   }
 }

@@ -79,7 +79,11 @@ export function planServerRemoval(i: RemovalInput): RemovalPlan {
     const def = i.definition.resources[group]!;
     const countParameter = paramOf(def.properties, 'count');
     const policiesParameter = paramOf(def.properties, 'removal_policies');
-    if (!countParameter || !policiesParameter) throw new GroupNotScalableError(i.root.name, group, countParameter ? 'removal_policies' : 'count', `${def.pos.file}:${def.pos.line}:${def.pos.col}`);
+    const where = `${def.pos.file}:${def.pos.line}:${def.pos.col}`;
+    if (!countParameter || !policiesParameter) throw new GroupNotScalableError(i.root.name, group, where, `its ${countParameter ? 'removal_policies' : 'count'} is not set by a get_param`);
+    // Lowering a count that another group reads would scale that group down too, silently.
+    const sharing = Object.values(i.definition.resources).filter((r) => r.name !== group && r.resolvedType === GROUP_TYPE && paramOf(r.properties, 'count') === countParameter);
+    if (sharing.length > 0) throw new GroupNotScalableError(i.root.name, group, where, `its count parameter ${countParameter} also sets the count of ${sharing.map((r) => r.name).join(', ')}`);
     const from = Number(i.parameterValues[countParameter] ?? 0);
     const to = Math.max(0, from - members.length);
     // Earlier policies stay: with removal_policies_mode `update` the list is the whole blacklist.

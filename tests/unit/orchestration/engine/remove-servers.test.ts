@@ -133,6 +133,7 @@ outputs:
     const top = `heat_template_version: wallaby
 parameters:
   N: {type: number, default: 1}
+  M: {type: number, default: 1}
   Policies: {type: json, default: []}
 resources:
   Lone:
@@ -148,7 +149,7 @@ resources:
   PreProvisioned:
     type: OS::Heat::ResourceGroup
     properties:
-      count: {get_param: N}
+      count: {get_param: M}
       removal_policies: {get_param: Policies}
       resource_def: {type: OS::Heat::DeployedServer, properties: {name: pre-%index%}}
 outputs:
@@ -169,22 +170,47 @@ resources:
       'SERVER_NOT_IN_GROUP: stack oc: server lone-0 cannot be removed by scaling down: no ResourceGroup holds it (a single server: change the template, or delete the stack)',
     );
     expect(codeOf(() => h.engine.removeServers('oc', ['fixed-0']))).toBe(
-      'GROUP_NOT_SCALABLE: stack oc: group Fixed (overcloud.yaml:9:3) cannot scale down around a member: its removal_policies is not set by a get_param',
+      'GROUP_NOT_SCALABLE: stack oc: group Fixed (overcloud.yaml:10:3) cannot scale down around a member: its removal_policies is not set by a get_param',
     );
     expect(codeOf(() => h.engine.removeServers('oc', ['inner-0']))).toBe(
       'SERVER_NOT_IN_GROUP: stack oc: server inner-0 cannot be removed by scaling down: it is in the group Group of the nested stack oc-Inner, and only groups of the root stack scale down here',
     );
     expect(h.engine.get('oc').stack.action).toBe('CREATE');
 
-    // A group of pre-provisioned servers scales down the same way (nothing to release).
-    await h.deploy('oc', bundleOf({ 'overcloud.yaml': top, 'inner.yaml': inner }), { N: 2 });
+    // A group of pre-provisioned servers scales down the same way (nothing to release); Fixed is untouched.
+    await h.deploy('oc', bundleOf({ 'overcloud.yaml': top, 'inner.yaml': inner }), { N: 2, M: 2 });
     const r = h.engine.removeServers('oc', ['pre-0']);
     expect(r.removed).toEqual([{ target: 'pre-0', hostname: 'pre-0', serverId: 'pre-0', nodeId: '', group: 'PreProvisioned', member: '0' }]);
-    expect(r.counts).toEqual([{ group: 'PreProvisioned', countParameter: 'N', from: 2, to: 1 }]);
+    expect(r.counts).toEqual([{ group: 'PreProvisioned', countParameter: 'M', from: 2, to: 1 }]);
     const s2 = (await h.engine.wait('oc'))!;
     expect(`${s2.action}_${s2.status}`, s2.statusReason).toBe('UPDATE_COMPLETE');
     expect(s2.outputs?.pre).toEqual(['pre-1']);
-    // N is shared with the group Fixed, which scaled down with it (its highest member went).
-    expect(h.engine.resources('oc', true).filter((x) => String(x.attributes.name).startsWith('fixed-')).map((x) => x.attributes.name)).toEqual(['fixed-0']);
+    expect(h.engine.resources('oc', true).filter((x) => String(x.attributes.name).startsWith('fixed-')).map((x) => x.attributes.name)).toEqual(['fixed-0', 'fixed-1']);
+  });
+
+  it('refuses a group whose count parameter another group reads too (that group would shrink with it)', async () => {
+    const shared = `heat_template_version: wallaby
+parameters:
+  N: {type: number, default: 2}
+  P: {type: json, default: []}
+resources:
+  A:
+    type: OS::Heat::ResourceGroup
+    properties:
+      count: {get_param: N}
+      removal_policies: {get_param: P}
+      resource_def: {type: OS::TripleO::Server, properties: {name: a-%index%}}
+  B:
+    type: OS::Heat::ResourceGroup
+    properties:
+      count: {get_param: N}
+      resource_def: {type: OS::TripleO::Server, properties: {name: b-%index%}}
+`;
+    h = harness();
+    await h.deploy('oc', bundleOf({ 'overcloud.yaml': shared }));
+    expect(codeOf(() => h.engine.removeServers('oc', ['a-0']))).toBe(
+      'GROUP_NOT_SCALABLE: stack oc: group A (overcloud.yaml:6:3) cannot scale down around a member: its count parameter N also sets the count of B',
+    );
+    expect(h.servers.released).toBe(0);
   });
 });
