@@ -29,6 +29,9 @@ export interface NodeProperties {
   rootDevice?: Record<string, string | number>;
 }
 
+/** Ironic's fault for a node whose power state could not be read max times in a row (conductor power sync). */
+export const POWER_FAILURE = 'power failure';
+
 export interface Node {
   id: string;
   name: string;
@@ -44,6 +47,8 @@ export interface Node {
   targetPowerState: PowerTarget | undefined;
   maintenance: boolean;
   maintenanceReason: string | undefined;
+  /** Why the conductor itself put the node in maintenance (Ironic's fault: "power failure"); cleared when it recovers. */
+  fault: string | undefined;
   lastError: string | undefined;
   reservation: string | undefined;
   /** Deploy-time data (image, agent token, ...); filled by deploy in a later stage. */

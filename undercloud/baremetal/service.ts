@@ -312,7 +312,7 @@ export class BaremetalService {
   setMaintenance(idOrName: string, on: boolean, reason: string | undefined): Node {
     const n = this.conductor.getNode(idOrName);
     const node = this.store.tx(() => {
-      const updated = this.nodes.update(n.id, { maintenance: on, maintenanceReason: on ? (reason || null) : null });
+      const updated = this.nodes.update(n.id, { maintenance: on, maintenanceReason: on ? (reason || null) : null, fault: null });
       const message = on ? `maintenance set${reason ? `: ${reason}` : ''}` : 'maintenance unset';
       this.nodes.addHistory({ nodeId: n.id, event: on ? 'maintenance set' : 'maintenance unset', fromState: n.provisionState, toState: n.provisionState, severity: 'info', message, purpose: 'maintenance' });
       this.bus.publish({ kind: 'node.maintenance', subjectType: 'node', subjectId: n.id, message: `node ${n.name}: ${message}`, data: { node: n.name, maintenance: on, reason: on ? (reason ?? null) : null } });
@@ -411,7 +411,7 @@ function placeholder(): Node {
   const ts = new Date(0).toISOString();
   return {
     id: '', name: '', driver: '', interfaces: { power: '', management: '', boot: '', deploy: '', inspect: '' }, driverInfo: {}, properties: { capabilities: {} },
-    provisionState: 'enroll', targetProvisionState: undefined, powerState: undefined, targetPowerState: undefined, maintenance: false, maintenanceReason: undefined,
+    provisionState: 'enroll', targetProvisionState: undefined, powerState: undefined, targetPowerState: undefined, maintenance: false, maintenanceReason: undefined, fault: undefined,
     lastError: undefined, reservation: undefined, instanceInfo: {}, extra: {}, createdAt: ts, updatedAt: ts, provisionUpdatedAt: ts,
   };
 }

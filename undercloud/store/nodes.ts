@@ -10,7 +10,7 @@ import type { ProvisionState } from '../baremetal/states.js';
 interface NodeRow {
   id: string; name: string; driver: string; interfaces: string; driver_info: string; properties: string;
   provision_state: string; target_provision_state: string | null; power_state: string | null; target_power_state: string | null;
-  maintenance: number; maintenance_reason: string | null; last_error: string | null; reservation: string | null;
+  maintenance: number; maintenance_reason: string | null; fault: string | null; last_error: string | null; reservation: string | null;
   instance_info: string; extra: string; created_at: string; updated_at: string; provision_updated_at: string;
 }
 
@@ -30,6 +30,7 @@ export interface NodePatch {
   lastError?: string | null;
   maintenance?: boolean;
   maintenanceReason?: string | null;
+  fault?: string | null;
   properties?: NodeProperties;
   driverInfo?: Record<string, string>;
   interfaces?: NodeInterfaces;
@@ -106,6 +107,7 @@ export class NodesRepo {
     if (p.lastError !== undefined) put('last_error', p.lastError);
     if (p.maintenance !== undefined) put('maintenance', p.maintenance ? 1 : 0);
     if (p.maintenanceReason !== undefined) put('maintenance_reason', p.maintenanceReason);
+    if (p.fault !== undefined) put('fault', p.fault);
     if (p.properties !== undefined) put('properties', JSON.stringify(p.properties));
     if (p.driverInfo !== undefined) put('driver_info', JSON.stringify(p.driverInfo));
     if (p.interfaces !== undefined) put('interfaces', JSON.stringify(p.interfaces));
@@ -171,7 +173,7 @@ function fromRow(r: NodeRow): Node {
     targetProvisionState: (r.target_provision_state ?? undefined) as ProvisionState | undefined,
     powerState: (r.power_state ?? undefined) as PowerState | undefined,
     targetPowerState: (r.target_power_state ?? undefined) as PowerTarget | undefined,
-    maintenance: r.maintenance === 1, maintenanceReason: r.maintenance_reason ?? undefined,
+    maintenance: r.maintenance === 1, maintenanceReason: r.maintenance_reason ?? undefined, fault: r.fault ?? undefined,
     lastError: r.last_error ?? undefined, reservation: r.reservation ?? undefined,
     instanceInfo: JSON.parse(r.instance_info) as Record<string, unknown>,
     extra: JSON.parse(r.extra) as Record<string, unknown>,

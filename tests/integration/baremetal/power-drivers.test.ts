@@ -93,6 +93,30 @@ describe('power-state sync', () => {
     await conductor.syncPowerStates(3, signal());
     expect(conductor.nodes.get('lv')!.powerState).toBe('power off');
   });
+
+  it('a BMC that fails three reads in a row puts the node in maintenance (power failure) until it answers again', async () => {
+    const id = conductor.nodes.get('rf')!.id;
+    const good = conductor.nodes.get('rf')!.driverInfo;
+    conductor.nodes.update(id, { driverInfo: { ...good, redfish_password: 'wrong' } });
+    await conductor.syncPowerStates(3, signal());
+    await conductor.syncPowerStates(3, signal());
+    expect(conductor.nodes.get('rf')).toMatchObject({ maintenance: false }); // two failures: not yet
+    await conductor.syncPowerStates(3, signal());
+    expect(conductor.nodes.get('rf')).toMatchObject({ maintenance: true, fault: 'power failure', powerState: undefined, maintenanceReason: expect.stringMatching(/^power failure: .*HTTP 401/) });
+    await conductor.syncPowerStates(3, signal()); // still failing: stays
+    expect(conductor.nodes.get('rf')!.maintenance).toBe(true);
+
+    conductor.nodes.update(id, { driverInfo: good }); // the BMC is fixed
+    await conductor.syncPowerStates(3, signal());
+    expect(conductor.nodes.get('rf')).toMatchObject({ maintenance: false, fault: undefined, maintenanceReason: undefined, powerState: 'power off' });
+    expect(conductor.nodes.history(id).map((h) => h.event).slice(-2)).toEqual(['maintenance set', 'maintenance unset']);
+
+    // Maintenance an operator set is never lifted by the sync.
+    conductor.nodes.update(id, { maintenance: true, maintenanceReason: 'bad DIMM' });
+    await conductor.syncPowerStates(3, signal());
+    expect(conductor.nodes.get('rf')).toMatchObject({ maintenance: true, maintenanceReason: 'bad DIMM', fault: undefined });
+    conductor.nodes.update(id, { maintenance: false, maintenanceReason: null });
+  });
 });
 
 describe('BMC errors', () => {

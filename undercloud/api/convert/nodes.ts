@@ -10,7 +10,7 @@ export function nodeToProto(n: Node, ports: Port[] = []): ProtoNode {
     driverInfo: maskDriverInfo(n.driverInfo),
     provisionState: n.provisionState, targetProvisionState: n.targetProvisionState ?? '',
     powerState: n.powerState ?? '', targetPowerState: n.targetPowerState ?? '',
-    maintenance: n.maintenance, maintenanceReason: n.maintenanceReason ?? '', lastError: n.lastError ?? '', reservation: n.reservation ?? '',
+    maintenance: n.maintenance, maintenanceReason: n.maintenanceReason ?? '', fault: n.fault ?? '', lastError: n.lastError ?? '', reservation: n.reservation ?? '',
     cpus: n.properties.cpus ?? 0, memoryMb: n.properties.memoryMb ?? 0, localGb: n.properties.localGb ?? 0, cpuArch: n.properties.cpuArch ?? '',
     capabilities: { ...n.properties.capabilities },
     createdAt: n.createdAt, updatedAt: n.updatedAt, provisionUpdatedAt: n.provisionUpdatedAt,

@@ -13,7 +13,7 @@ import { NodesRepo } from '../../store/nodes.js';
 import type { OperationBody } from '../../daemon/operations.js';
 import { driverSetFor } from '../drivers/index.js';
 import { NodeLockedError, NodeNotFoundError } from '../errors.js';
-import type { Node } from '../node.js';
+import { POWER_FAILURE, type Node, type PowerState } from '../node.js';
 import { STATES, STUCK_STATE_RECOVERY, canProcess, type ProvisionEvent, type ProvisionState } from '../states.js';
 import { sleep } from '../drivers/retry.js';
 import type { AgentServices } from '../agent/agent-services.js';
@@ -205,15 +205,20 @@ export class Conductor {
 
   /**
    * Reads each idle node's power state and records changes. It never changes a node's power (the
-   * record follows the hardware); after `maxFailures` failed reads the state becomes unknown.
+   * record follows the hardware). After `maxFailures` failed reads in a row the state becomes unknown and
+   * the node goes to maintenance with the fault "power failure", as Ironic's conductor does, so no stack
+   * is given a node whose BMC does not answer; such a node is still read, and leaves maintenance by itself
+   * once its BMC answers again. Maintenance an operator set is left alone.
    */
   async syncPowerStates(maxFailures = 3, signal: AbortSignal = AbortSignal.timeout(120_000)): Promise<void> {
     for (const n of this.nodes.list()) {
-      if (n.maintenance || n.reservation !== undefined || n.provisionState === 'enroll') continue;
+      const powerFault = n.maintenance && n.fault === POWER_FAILURE;
+      if ((n.maintenance && !powerFault) || n.reservation !== undefined || n.provisionState === 'enroll') continue;
       try {
         await this.withNode(n.id, { purpose: 'power sync', exclusive: false }, async (task) => {
           const observed = await readPowerState(task, { ...this.options.power, retryAttempts: 1 }, signal);
           this.syncFailures.delete(n.id);
+          if (powerFault) return this.recoverFromPowerFailure(n, observed);
           const fresh = this.nodes.get(n.id);
           if (fresh && fresh.powerState !== observed && fresh.reservation === undefined) {
             this.store.tx(() => {
@@ -223,16 +228,31 @@ export class Conductor {
           }
         });
       } catch (err) {
+        if (powerFault) continue; // still failing: stays in maintenance
         const count = (this.syncFailures.get(n.id) ?? 0) + 1;
         this.syncFailures.set(n.id, count);
-        if (count >= maxFailures && n.powerState !== undefined) {
+        if (count >= maxFailures) {
+          const why = (err as Error).message;
           this.store.tx(() => {
-            this.nodes.update(n.id, { powerState: null, lastError: `power state sync failed ${count} times: ${(err as Error).message}` });
-            this.bus.publish({ kind: 'node.power_state', subjectType: 'node', subjectId: n.id, severity: 'warning', message: `node ${n.name}: power state unknown: ${(err as Error).message}`, data: { node: n.name, from: n.powerState, to: null, source: 'sync' } });
+            this.nodes.update(n.id, { powerState: null, lastError: `power state sync failed ${count} times: ${why}`, maintenance: true, maintenanceReason: `${POWER_FAILURE}: ${why}`, fault: POWER_FAILURE });
+            this.nodes.addHistory({ nodeId: n.id, event: 'maintenance set', fromState: n.provisionState, toState: n.provisionState, severity: 'error', message: `${POWER_FAILURE}: the power state could not be read ${count} times: ${why}`, purpose: 'power sync' });
+            this.bus.publish({ kind: 'node.maintenance', subjectType: 'node', subjectId: n.id, severity: 'warning', message: `node ${n.name}: power state unknown after ${count} failed reads; in maintenance (${POWER_FAILURE}) until its BMC answers: ${why}`, data: { node: n.name, maintenance: true, fault: POWER_FAILURE, from: n.powerState ?? null, to: null, source: 'sync' } });
           });
+          this.syncFailures.delete(n.id);
         }
       }
     }
+  }
+
+  /** The BMC of a node the sync put in maintenance answers again: out of maintenance, with the state read. */
+  private recoverFromPowerFailure(n: Node, observed: PowerState): void {
+    this.store.tx(() => {
+      const fresh = this.nodes.get(n.id);
+      if (!fresh || fresh.fault !== POWER_FAILURE) return; // an operator changed it meanwhile
+      this.nodes.update(n.id, { powerState: observed, maintenance: false, maintenanceReason: null, fault: null });
+      this.nodes.addHistory({ nodeId: n.id, event: 'maintenance unset', fromState: n.provisionState, toState: n.provisionState, severity: 'info', message: `the BMC answers again (power is ${observed}): ${POWER_FAILURE} cleared`, purpose: 'power sync' });
+      this.bus.publish({ kind: 'node.maintenance', subjectType: 'node', subjectId: n.id, message: `node ${n.name}: the BMC answers again (power is ${observed}); out of maintenance`, data: { node: n.name, maintenance: false, fault: null, to: observed, source: 'sync' } });
+    });
   }
 
   private failTask(task: Task, error: string): void {

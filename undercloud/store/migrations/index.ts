@@ -7,6 +7,7 @@ import { migration0001Core } from './0001-core.js';
 import { migration0200Orchestration } from './0200-orchestration.js';
 import { migration0100Agents } from './0100-agents.js';
 import { migration0400BaremetalNodes } from './0400-baremetal-nodes.js';
+import { migration0401NodeFault } from './0401-node-fault.js';
 import { migration0300Images } from './0300-images.js';
 import { migration0301ImageDigests } from './0301-image-digests.js';
 import type { Migration } from './types.js';
@@ -18,5 +19,6 @@ export const migrations: readonly Migration[] = [
   migration0300Images,
   migration0301ImageDigests,
   migration0400BaremetalNodes,
+  migration0401NodeFault,
 ];
 export type { Migration } from './types.js';
