@@ -76,7 +76,9 @@ export function planServerRemoval(i: RemovalInput): RemovalPlan {
   const parameters: Record<string, Json> = { ...i.root.template.parameters };
   const counts: GroupCountChange[] = [];
   for (const [group, members] of byGroup) {
-    const def = i.definition.resources[group]!;
+    const def = i.definition.resources[group];
+    // A group the stored template no longer has (an update that removed it failed half-way) is not ours to scale.
+    if (!def) throw new GroupNotScalableError(i.root.name, group, i.root.template.templateFile, 'the stack\'s template no longer defines it');
     const countParameter = paramOf(def.properties, 'count');
     const policiesParameter = paramOf(def.properties, 'removal_policies');
     const where = `${def.pos.file}:${def.pos.line}:${def.pos.col}`;
