@@ -160,14 +160,18 @@ export function migrate(db: Db, file: string, list: readonly Migration[]): numbe
     }
   }
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const have = currentVersion(db);
-  const newest = list.length === 0 ? 0 : list[list.length - 1]!.version;
-  if (have > newest) {
-    throw new StoreError(`store ${file} has schema version ${have}, newer than this undercloud (${newest}); upgrade the undercloud or restore a backup`);
+  // By the set of applied versions, not the highest: versions are numbered by domain (migrations/index.ts),
+  // so a new 0302 (images) may arrive after a store already has 0401 (bare metal), and must still run.
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const known = new Set(list.map((m) => m.version));
+  const unknown = [...done].filter((v) => !known.has(v)).sort((a, b) => a - b);
+  if (unknown.length > 0) {
+    const newest = list.length === 0 ? 0 : list[list.length - 1]!.version;
+    throw new StoreError(`store ${file} has schema version ${unknown.join(', ')}, which this undercloud does not know (its newest is ${newest}): it was written by a newer undercloud; upgrade the undercloud or restore a backup`);
   }
   const applied: number[] = [];
   for (const m of list) {
-    if (m.version <= have) continue;
+    if (done.has(m.version)) continue;
     const step = db.transaction(() => {
       if (typeof m.up === 'string') db.exec(m.up);
       else m.up(db);

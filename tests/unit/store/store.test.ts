@@ -32,7 +32,18 @@ describe('migrations', () => {
     const db = new Database(':memory:');
     migrate(db, 'mem', [m1, m2]);
     expect(() => migrate(db, 'mem', [m1])).toThrow(StoreError);
-    expect(() => migrate(db, 'mem', [m1])).toThrow(/schema version 2, newer than this undercloud \(1\)/);
+    expect(() => migrate(db, 'mem', [m1])).toThrow(/schema version 2, which this undercloud does not know \(its newest is 1\): it was written by a newer undercloud/);
+  });
+
+  it('applies a migration numbered below one already applied (versions are numbered by domain)', () => {
+    const db = new Database(':memory:');
+    const m401: Migration = { version: 401, name: 'bare metal', up: 'CREATE TABLE n (x INTEGER)' };
+    expect(migrate(db, 'mem', [m1, m401])).toEqual([1, 401]);
+    // A later release adds 302 (images): a store at 401 must still get it.
+    const m302: Migration = { version: 302, name: 'images', up: 'CREATE TABLE i (x INTEGER)' };
+    expect(migrate(db, 'mem', [m1, m302, m401])).toEqual([302]);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'i'`).get()).toEqual({ name: 'i' });
+    expect(migrate(db, 'mem', [m1, m302, m401])).toEqual([]);
   });
 
   it('refuses migrations out of order', () => {

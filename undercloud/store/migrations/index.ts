@@ -1,7 +1,8 @@
 /**
  * The ordered list of schema migrations. Add a new file per step (NNNN-name.ts) and one line here.
  * Numbers by domain so parallel work does not collide: 1-99 core, 100-199 agents, 200-299 orchestration,
- * 300-399 images, 400-499 bare metal.
+ * 300-399 images, 400-499 bare metal. A store records each version it applied, and gets every listed one it
+ * lacks, so a lower number added after a higher one still runs (store.ts `migrate`).
  */
 import { migration0001Core } from './0001-core.js';
 import { migration0200Orchestration } from './0200-orchestration.js';
