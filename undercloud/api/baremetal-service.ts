@@ -2,7 +2,7 @@
 import type { Server } from '@grpc/grpc-js';
 import { BaremetalService as BaremetalGrpc } from '../../proto/gen/undercloud/v1/baremetal.js';
 import type {
-  GetNodeRequest, ImportNodesRequest, ListNodesRequest, SetMaintenanceRequest, SetPowerStateRequest, SetProvisionStateRequest,
+  GetNodeRequest, ImportNodesRequest, ListNodesRequest, SetMaintenanceRequest, SetPowerStateRequest, UpdateNodeRequest, SetProvisionStateRequest,
 } from '../../proto/gen/undercloud/v1/baremetal.js';
 import type { DaemonContext } from '../daemon/context.js';
 import type { BaremetalService } from '../baremetal/service.js';
@@ -63,6 +63,14 @@ export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService):
     setPowerState: unary(ctx.log, async (req: SetPowerStateRequest) => {
       if (!POWER_TARGETS.includes(req.target)) throw new InvalidError('INVALID_ARGUMENT', `power target must be one of ${POWER_TARGETS.join(', ')}, not "${req.target}"`);
       const n = await bm.setPower(req.node, req.target as PowerTarget, AbortSignal.any([ctx.shutdownSignal, AbortSignal.timeout(300_000)]));
+      return { node: nodeToProto(n, withPorts(n.id).ports) };
+    }),
+    updateNode: unary(ctx.log, async (req: UpdateNodeRequest) => {
+      const n = await bm.updateNode(req.node, {
+        ...(req.name ? { name: req.name } : {}),
+        setProperties: req.setProperties, unsetProperties: req.unsetProperties, setCapabilities: req.setCapabilities,
+        unsetCapabilities: req.unsetCapabilities, setDriverInfo: req.setDriverInfo, unsetDriverInfo: req.unsetDriverInfo,
+      });
       return { node: nodeToProto(n, withPorts(n.id).ports) };
     }),
     setMaintenance: unary(ctx.log, (req: SetMaintenanceRequest) => {

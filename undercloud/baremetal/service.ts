@@ -11,7 +11,8 @@ import type { Conductor } from './conductor/conductor.js';
 import type { Task } from './conductor/task.js';
 import { setPowerState, type PowerOptions } from './conductor/power.js';
 import { validateDrivers } from './drivers/index.js';
-import { AGENTS_NOT_RUNNING, NoNodeAvailableError, NodeInMaintenanceError, NotAvailableError, NodeNotDeletableError } from './errors.js';
+import { AGENTS_NOT_RUNNING, NodeExistsError, NoNodeAvailableError, NodeInMaintenanceError, NotAvailableError, NodeNotDeletableError } from './errors.js';
+import { applyNodeUpdate, type NodeUpdate } from './node-update.js';
 import { parseInstackenv } from './import/instackenv.js';
 import { maskDriverInfo, type HistoryEntry, type Node, type Port, type PowerState, type PowerTarget } from './node.js';
 import { DELETABLE_STATES, STATES, type ProvisionState } from './states.js';
@@ -317,6 +318,29 @@ export class BaremetalService {
       this.nodes.addHistory({ nodeId: n.id, event: on ? 'maintenance set' : 'maintenance unset', fromState: n.provisionState, toState: n.provisionState, severity: 'info', message, purpose: 'maintenance' });
       this.bus.publish({ kind: 'node.maintenance', subjectType: 'node', subjectId: n.id, message: `node ${n.name}: ${message}`, data: { node: n.name, maintenance: on, reason: on ? (reason ?? null) : null } });
       return updated;
+    });
+    return masked(node);
+  }
+
+  /**
+   * Ironic's node update (`overcloud node set|unset`): name, properties, capabilities, driver_info. Under the
+   * node's lock (a node busy with a task is NODE_LOCKED); the driver interfaces must accept the new
+   * driver_info and the name must be free before anything is saved. The history and the event name what
+   * changed, never a value (driver_info holds passwords).
+   */
+  async updateNode(idOrName: string, u: NodeUpdate): Promise<Node> {
+    const node = await this.conductor.withNode(idOrName, { purpose: 'update', exclusive: true }, (task) => {
+      const c = applyNodeUpdate(task.node, u);
+      if (c.changed.length === 0) return task.node;
+      validateDrivers({ ...task.node, name: c.name, properties: c.properties, driverInfo: c.driverInfo });
+      if (c.name !== task.node.name && this.nodes.get(c.name)) throw new NodeExistsError(`node ${task.node.name}: cannot rename to ${c.name}: a node of that name is enrolled`);
+      return this.store.tx(() => {
+        const updated = this.nodes.update(task.node.id, { name: c.name, properties: c.properties, driverInfo: c.driverInfo });
+        const message = `updated ${c.changed.join(', ')}`;
+        this.nodes.addHistory({ nodeId: updated.id, event: 'update', fromState: updated.provisionState, toState: updated.provisionState, severity: 'info', message, purpose: 'update' });
+        this.bus.publish({ kind: 'node.updated', subjectType: 'node', subjectId: updated.id, message: `node ${updated.name}: ${message}`, data: { node: updated.name, changed: c.changed } });
+        return updated;
+      });
     });
     return masked(node);
   }

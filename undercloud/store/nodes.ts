@@ -23,6 +23,7 @@ export interface NodeFilter {
 }
 
 export interface NodePatch {
+  name?: string;
   provisionState?: ProvisionState;
   targetProvisionState?: ProvisionState | null;
   powerState?: PowerState | null;
@@ -97,6 +98,7 @@ export class NodesRepo {
       sets.push(`${col} = @${col}`);
       params[col] = v;
     };
+    if (p.name !== undefined) put('name', p.name);
     if (p.provisionState !== undefined) {
       put('provision_state', p.provisionState);
       put('provision_updated_at', ts);

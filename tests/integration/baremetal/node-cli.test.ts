@@ -1,6 +1,6 @@
 /**
  * The public path through the real daemon and CLI: `overcloud node import|list|show|introspect|provide|
- * clean|manage|unenroll|power|maintenance`, secrets masked everywhere, clear errors for steps that need the agents,
+ * clean|manage|unenroll|power|maintenance|set|unset`, secrets masked everywhere, clear errors for steps that need the agents,
  * per-state iPXE scripts from the HTTP boot server, and recovery of a node stuck in "verifying" after the
  * daemon is killed.
  */
@@ -98,6 +98,23 @@ describe('overcloud node', () => {
     const show = json<{ maintenance: boolean; maintenance_reason: string | null; history: { event: string }[] }>((await oc('-f', 'json', 'node', 'show', 'cmp-0')).stdout);
     expect(show).toMatchObject({ maintenance: false, maintenance_reason: null });
     expect(show.history.map((h) => h.event).slice(-2)).toEqual(['maintenance set', 'maintenance unset']);
+  });
+
+  it('node set/unset: a profile after enrolment, properties, driver_info; bad input changes nothing', async () => {
+    const set = await oc('-f', 'json', 'node', 'set', 'cmp-0', '--capability', 'profile=storage', '--property', 'cpus=8', '--driver-info', 'fake_secret_token=s3cr3t-value');
+    expect(set.code, set.stderr).toBe(0);
+    const v = json<{ properties: { cpus: number; capabilities: Record<string, string> }; driver_info: Record<string, string> }>(set.stdout);
+    expect(v.properties).toMatchObject({ cpus: 8, capabilities: { profile: 'storage' } });
+    expect(v.driver_info.fake_secret_token).toBe('******');
+    const bad = await oc('node', 'set', 'cmp-0', '--property', 'memory_mb=lots', '--capability', 'profile=control');
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain('node cmp-0: properties.memory_mb: "lots" is not a positive whole number');
+    const unset = await oc('-f', 'json', 'node', 'unset', 'cmp-0', '--capability', 'profile', '--driver-info', 'fake_secret_token');
+    expect(unset.code, unset.stderr).toBe(0);
+    expect(json<{ properties: { capabilities: Record<string, string> }; driver_info: Record<string, string> }>(unset.stdout)).toMatchObject({ properties: { capabilities: {} }, driver_info: {} });
+    const events = await oc('-f', 'json', 'events', '--limit', '1000');
+    expect(events.stdout).toContain('node cmp-0: updated properties.cpus, capabilities.profile, driver_info.fake_secret_token');
+    expect(events.stdout + readLog(d)).not.toContain('s3cr3t-value');
   });
 
   it('serves per-state iPXE scripts: local boot when available, 404 outside the root', async () => {

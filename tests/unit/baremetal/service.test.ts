@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryConductor } from './helpers.js';
 import { BaremetalService } from '../../../undercloud/baremetal/service.js';
-import { NodeInMaintenanceError, NoNodeAvailableError, NotAvailableError } from '../../../undercloud/baremetal/errors.js';
+import { DriverInfoError, NodeExistsError, NodeInMaintenanceError, NodeLockedError, NoNodeAvailableError, NotAvailableError } from '../../../undercloud/baremetal/errors.js';
 import { baremetalSection } from '../../../undercloud/baremetal/config.js';
 
 function service(automatedClean: boolean) {
@@ -124,5 +124,32 @@ describe('BaremetalService deploy (fake drivers)', () => {
 
     expect(bm.setMaintenance('f0', false, undefined)).toMatchObject({ maintenance: false, maintenanceReason: undefined });
     expect(bm.show('f0').history.at(-1)).toMatchObject({ event: 'maintenance unset' });
+  });
+
+  it('node set/unset: saves what the drivers accept, masks secrets in what it returns and records no values', async () => {
+    const { bm, bus } = serviceAndBus(false);
+    bm.importNodes(doc, false);
+    const events: { message: string; data: unknown }[] = [];
+    bus.subscribe({}, (e) => events.push({ message: e.message, data: e.data }));
+    const n = await bm.updateNode('i0', { setDriverInfo: { ipmi_password: 'Rotated-9' }, setCapabilities: { profile: 'compute' } });
+    expect(n.driverInfo.ipmi_password).toBe('******');
+    expect(bm.getNodeUnmasked('i0').driverInfo.ipmi_password).toBe('Rotated-9');
+    expect(bm.show('i0').node.properties.capabilities).toEqual({ profile: 'compute' });
+    expect(bm.show('i0').history.at(-1)).toMatchObject({ event: 'update', message: 'updated capabilities.profile, driver_info.ipmi_password' });
+    expect(JSON.stringify(events)).not.toContain('Rotated-9');
+
+    // A driver_info the power driver refuses changes nothing.
+    const bad = await bm.updateNode('i0', { unsetDriverInfo: ['ipmi_address'], setCapabilities: { profile: 'storage' } }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(DriverInfoError);
+    expect((bad as Error).message).toMatch(/^node i0: driver_info.ipmi_address: /);
+    expect(bm.getNodeUnmasked('i0')).toMatchObject({ driverInfo: { ipmi_address: '10.0.0.1' }, properties: { capabilities: { profile: 'compute' } } });
+
+    expect(await bm.updateNode('i0', { name: 'f0' }).catch((e: unknown) => e)).toBeInstanceOf(NodeExistsError);
+    expect((await bm.updateNode('i0', { name: 'ipmi-0' })).name).toBe('ipmi-0');
+    expect(bm.show('ipmi-0').node.driverInfo.ipmi_address).toBe('10.0.0.1');
+
+    // A node busy with a task is locked.
+    bm.conductor.nodes.reserve(bm.show('f0').node.id, 'someone');
+    expect(await bm.updateNode('f0', { setCapabilities: { profile: 'x' } }).catch((e: unknown) => e)).toBeInstanceOf(NodeLockedError);
   });
 });
