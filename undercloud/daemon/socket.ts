@@ -10,7 +10,8 @@ export class AlreadyRunningError extends UndercloudError {
   }
 }
 
-function socketAnswers(socketPath: string): Promise<boolean> {
+/** True when something accepts connections on the unix socket (a running daemon); false after 1 s of silence. */
+export function socketAnswers(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(socketPath);
     const done = (ok: boolean) => {

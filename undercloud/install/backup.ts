@@ -17,10 +17,10 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig, sectionOf, type DaemonConfig } from '../daemon/config.js';
+import { socketAnswers } from '../daemon/socket.js';
 import { imagesSection } from '../images/config.js';
 import { Store } from '../store/store.js';
 import { ConflictError, InvalidError, UndercloudError } from '../errors.js';
@@ -106,7 +106,7 @@ export async function restoreBackup(configFile: string, archive: string, o: { fo
     const target = parseConfig(confText, path.resolve(configFile));
     const current = existsSync(configFile) ? parseConfig(readFileSync(configFile, 'utf8'), path.resolve(configFile)) : undefined;
     for (const c of [current, target]) {
-      if (c && (await answers(c.socketPath))) throw new ConflictError('DAEMON_RUNNING', `the undercloud daemon answers on ${c.socketPath}: stop it first (undercloud stop)`);
+      if (c && existsSync(c.socketPath) && (await socketAnswers(c.socketPath))) throw new ConflictError('DAEMON_RUNNING', `the undercloud daemon answers on ${c.socketPath}: stop it first (undercloud stop)`);
     }
     const images = imagesDirOf(target);
     const replaced = [
@@ -191,21 +191,6 @@ function nonEmptyDir(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** True when something accepts connections on the unix socket (a running daemon). */
-function answers(socketPath: string): Promise<boolean> {
-  if (!existsSync(socketPath)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    const done = (v: boolean) => {
-      s.destroy();
-      resolve(v);
-    };
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-    s.setTimeout(2000, () => done(false));
-  });
 }
 
 /** Runs tar, failing with its stderr. */

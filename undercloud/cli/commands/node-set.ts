@@ -5,23 +5,13 @@
  * BMC password. The daemon validates the result with the node's drivers before saving it.
  */
 import type { Command } from 'commander';
-import { InvalidError } from '../../errors.js';
 import { call } from '../common/client.js';
+import { keyValues } from '../common/key-values.js';
 import { renderData, renderFields } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { nodeClient, nodeView } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 import type { Node, UpdateNodeRequest } from '../../../proto/gen/undercloud/v1/baremetal.js';
-
-function pairs(list: string[] | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list ?? []) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new InvalidError('CLI_USAGE', `${flag} ${kv}: expected KEY=VALUE`);
-    out[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return out;
-}
 
 async function update(cmd: Command, node: string, req: Omit<UpdateNodeRequest, 'node'>): Promise<void> {
   const g = globals(cmd);
@@ -49,8 +39,8 @@ export function register(program: Command): void {
     .option('--driver-info <key=value>', 'one driver_info field, e.g. ipmi_password=...; repeatable', collect)
     .action(async (name: string, opts: { name?: string; property?: string[]; capability?: string[]; driverInfo?: string[] }, cmd: Command) => {
       await update(cmd, name, {
-        name: opts.name ?? '', setProperties: pairs(opts.property, '--property'), setCapabilities: pairs(opts.capability, '--capability'),
-        setDriverInfo: pairs(opts.driverInfo, '--driver-info'), unsetProperties: [], unsetCapabilities: [], unsetDriverInfo: [],
+        name: opts.name ?? '', setProperties: keyValues(opts.property, '--property'), setCapabilities: keyValues(opts.capability, '--capability'),
+        setDriverInfo: keyValues(opts.driverInfo, '--driver-info'), unsetProperties: [], unsetCapabilities: [], unsetDriverInfo: [],
       });
     });
   node

@@ -9,6 +9,7 @@ import { OrchestrationClient, type StackRequest } from '../../../proto/gen/under
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
 import { loadBundle } from '../../orchestration/template/index.js';
 import { call, connect } from '../common/client.js';
+import { keyValues } from '../common/key-values.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
@@ -21,16 +22,6 @@ interface PlanView {
   resources: { name: string; type: string; action: string; properties: unknown; unknown: string[] }[];
   outputs: Record<string, unknown>;
   unknownOutputs: string[];
-}
-
-function parseParams(list: string[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const kv of list ?? []) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new Error(`--parameter ${kv}: expected NAME=VALUE`);
-    out[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return out;
 }
 
 export function register(program: Command): void {
@@ -53,7 +44,7 @@ export function register(program: Command): void {
       const req: StackRequest = {
         name: opts.stack,
         bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
-        parametersJson: JSON.stringify(parseParams(opts.parameter)),
+        parametersJson: JSON.stringify(keyValues(opts.parameter, '--parameter')),
         timeoutMinutes: Number(opts.timeout),
         rollback: opts.enableRollback,
       };
