@@ -86,7 +86,14 @@ describe('orchestration through the daemon', () => {
     let r = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('scale.yaml')]);
     expect(r.code, r.stderr).toBe(0);
     expect((await outputs(d)).compute_hosts).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1', 'overcloud-novacompute-2']);
+    // An update that removes servers says which first: --dry-run lists them, and without a terminal it wants --yes.
+    const dry = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('scale-down.yaml'), '--dry-run']);
+    expect(dry.stdout).toMatch(/removes server overcloud-novacompute-0 \(Compute\/0\/Server, node fake-node-\d+\)/);
     r = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('scale-down.yaml')]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('refusing to remove 1 server(s) from stack overcloud (overcloud-novacompute-0; did an environment file that sets a count go missing?) without --yes');
+    expect((await outputs(d)).compute_hosts).toHaveLength(3);
+    r = await oc(d, ['deploy', '--templates', TEMPLATES, '-e', env('env.yaml'), '-e', env('scale-down.yaml'), '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect((await outputs(d)).compute_hosts).toEqual(['overcloud-novacompute-1', 'overcloud-novacompute-2']);
     const servers = (await resources(d)).filter((x) => x.type === 'OS::TripleO::Server');

@@ -1,7 +1,8 @@
 /**
- * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN] [--enable-rollback]`:
+ * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN] [--enable-rollback] [--yes]`:
  * reads the templates into a bundle (the root is DIR/overcloud.yaml; roles from -r or DIR/roles_data.yaml),
  * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan.
+ * An update that would remove servers says which and asks first (no terminal: refuses without --yes).
  * Rollback is off by default, as TripleO deploys (Heat's disable_rollback=true); `--enable-rollback` turns it on.
  */
 import type { Command } from 'commander';
@@ -10,6 +11,7 @@ import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js
 import { loadBundle } from '../../orchestration/template/index.js';
 import { call, connect } from '../common/client.js';
 import { keyValues } from '../common/key-values.js';
+import { confirmed } from '../common/confirm.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
@@ -22,6 +24,7 @@ interface PlanView {
   resources: { name: string; type: string; action: string; properties: unknown; unknown: string[] }[];
   outputs: Record<string, unknown>;
   unknownOutputs: string[];
+  removedServers: { path: string; hostname: string; nodeId: string }[];
 }
 
 export function register(program: Command): void {
@@ -37,8 +40,9 @@ export function register(program: Command): void {
     .option('--timeout <minutes>', 'stack action timeout in minutes', '240')
     .option('--no-wait', 'return once the action has started')
     .option('--enable-rollback', 'on failure, roll back: a create deletes what it created, an update returns to the previous templates', false)
+    .option('-y, --yes', 'do not ask before an update that removes servers', false)
     .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) after a successful deploy', '.')
-    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean; rcDir: string }, cmd: Command) => {
+    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string }, cmd: Command) => {
       const g = globals(cmd);
       const bundle = await loadBundle(opts.templates, { environments: opts.environmentFile ?? [], ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
       const req: StackRequest = {
@@ -58,13 +62,26 @@ export function register(program: Command): void {
             { header: 'Type', get: (r) => r.type },
             { header: 'Action', get: (r) => r.action },
             { header: 'Unknown until creation', get: (r) => r.unknown.join(',') },
-          ])));
+          ]) + plan.removedServers.map((s) => `removes server ${s.hostname || '?'} (${s.path}${s.nodeId ? `, node ${s.nodeId}` : ''})\n`).join('')));
           return;
         }
         const uc = conn.client(UndercloudClient);
         const { lastEventId } = await call(conn, uc.status, uc, {});
         const stacks = await call(conn, orch.listStacks, orch, {});
         const exists = stacks.stacks.some((s) => s.name === opts.stack);
+        // An update that takes servers away (a lower count, a forgotten environment file) is said first.
+        if (exists && !opts.yes) {
+          const plan = JSON.parse((await call(conn, orch.previewStack, orch, req, 120_000)).planJson) as PlanView;
+          const gone = plan.removedServers.map((s) => s.hostname || s.path);
+          if (gone.length > 0 && !(await confirmed(
+            `This update removes ${gone.length} server(s) from ${opts.stack} and releases their nodes: ${gone.join(', ')}. Continue?`,
+            `remove ${gone.length} server(s) from stack ${opts.stack} (${gone.join(', ')}; did an environment file that sets a count go missing?)`,
+            false,
+          ))) {
+            out('nothing deployed\n');
+            return;
+          }
+        }
         const started = exists ? await call(conn, orch.updateStack, orch, req, 120_000) : await call(conn, orch.createStack, orch, req, 120_000);
         if (!opts.wait) {
           out(renderData({ id: started.id, name: started.name, action: started.action, status: started.status }, g.format, () => `${started.name} ${started.action}_${started.status}\n`));

@@ -26,6 +26,7 @@ import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
 import { RootRunner } from './root-runner.js';
 import { validateTree } from './validate-tree.js';
 import { planStack, type Plan } from './plan.js';
+import { serversRemoved } from './plan-removals.js';
 import { planServerRemoval, type RemovalPlan } from './remove-servers.js';
 import { loadTemplate } from './templates.js';
 import { Breakpoints, parseHook } from './breakpoints.js';
@@ -210,7 +211,9 @@ export class StackEngine {
     // Configs that an update would apply again to servers imaged since (reimaged.ts) show as updates.
     const reimaged = existing ? await findReimaged(this.repo, this.ports.servers, existing.id, this.shutdown) : NOTHING_REIMAGED;
     const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, reimaged });
-    return planStack(rt, (id) => this.repo.get(id));
+    const plan = planStack(rt, (id) => this.repo.get(id));
+    if (existing) plan.removedServers = serversRemoved(this.repo, existing.id, plan.resources);
+    return plan;
   }
 
   /** Resolves when the stack's current action has finished (for tests and `--wait`). */

@@ -13,6 +13,7 @@ import { cloneJson, isUpdateAllowed, validatorFor } from '../resources/common.js
 import type { AnyPlugin } from '../resources/types.js';
 import { sameJson } from './walker.js';
 import { reimagedReason } from './reimaged.js';
+import type { RemovedServerPreview } from './plan-removals.js';
 
 export type PlanAction = 'create' | 'update' | 'replace' | 'unchanged' | 'delete';
 
@@ -32,6 +33,8 @@ export interface Plan {
   outputs: Record<string, Json>;
   unknownOutputs: string[];
   parameters: Record<string, Json>;
+  /** The servers the update would delete (plan-removals.ts); empty for a create. */
+  removedServers: RemovedServerPreview[];
 }
 
 function resolveByKey(s: Snippet, rt: StackRuntime): { value: Record<string, Json>; unknown: string[] } {
@@ -115,5 +118,5 @@ export function planStack(rt: StackRuntime, child: (id: string) => StackRecord |
   }
   const parameters: Record<string, Json> = {};
   for (const [k, v] of Object.entries(rt.params)) parameters[k] = rt.def.parameters[k]?.hidden ? '******' : v;
-  return { stackName: rt.record.name, resources, outputs, unknownOutputs, parameters };
+  return { stackName: rt.record.name, resources, outputs, unknownOutputs, parameters, removedServers: [] };
 }

@@ -128,4 +128,17 @@ describe('engine: ResourceGroup of provider templates', () => {
     expect(events).toContain('oc-Compute UPDATE_IN_PROGRESS: Stack UPDATE started');
     expect(events.some((m) => m.includes('replaced-'))).toBe(false);
   });
+
+  it('the preview names the servers an update would remove: dropped members, and everything under a deleted group', async () => {
+    h = harness();
+    await h.deploy('oc', bundle());
+    const none = await h.engine.preview({ name: 'oc', bundle: bundle() });
+    expect(none.removedServers).toEqual([]);
+    const down = await h.engine.preview({ name: 'oc', bundle: bundle(), parameters: { ComputeCount: 1, ComputeRemovalPolicies: [{ resource_list: ['0'] }] } });
+    expect(down.removedServers.map((s) => [s.path, s.hostname])).toEqual([['Compute/0/Server', 'overcloud-novacompute-0'], ['Compute/2/Server', 'overcloud-novacompute-2']]);
+    expect(down.removedServers[0]!.nodeId).toMatch(/^fake-node-/);
+    const gone = await h.engine.preview({ name: 'oc', bundle: bundleOf({ 'overcloud.yaml': 'heat_template_version: wallaby\nresources: {}\n' }) });
+    expect(gone.removedServers.map((s) => s.hostname)).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1', 'overcloud-novacompute-2']);
+    expect(h.servers.released).toBe(0); // a preview changes nothing
+  });
 });
