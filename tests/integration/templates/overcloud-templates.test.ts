@@ -101,6 +101,12 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     const out = await outputs(d);
     expect(out.hostnames.Compute).toEqual(['overcloud-novacompute-1']);
     expect(out.admin_password).toBe(pw);
+
+    // A deploy that would take the last Compute node away says so and, with no terminal, wants --yes.
+    const guarded = await oc(d, [...BASE, ...LAB, '-P', 'ComputeCount=0']);
+    expect(guarded.code).toBe(4);
+    expect(guarded.stderr).toContain('refusing to remove 1 server(s) from stack overcloud (overcloud-novacompute-1;');
+    expect((await outputs(d)).hostnames.Compute).toEqual(['overcloud-novacompute-1']);
   });
 
   it('updates to the full service set, then deletes the overcloud', async () => {
