@@ -22,6 +22,11 @@ export function defineSection<T>(s: ConfigSection<T>): ConfigSection<T> {
   return s;
 }
 
+/** The compiled options of a domain section (its defaults when the file has no such section). */
+export function sectionOf<T>(config: { sections: Record<string, unknown> }, section: ConfigSection<T>): T {
+  return config.sections[section.name] as T;
+}
+
 /** The known domain sections, by name. */
 export const sections: readonly ConfigSection[] = [
   agentsSection as ConfigSection,

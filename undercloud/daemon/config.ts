@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseIni, type IniEntry } from './ini.js';
 import { defaultSectionSchema, subnetSchema } from './config-schema.js';
-import { sections as domainSections, type ConfigSection } from './config-sections.js';
+import { sections as domainSections } from './config-sections.js';
 
 export { DEFAULT_CONFIG_PATH, resolveConfigPath } from './config-path.js';
 
@@ -50,10 +50,7 @@ export interface DaemonConfig {
   sections: Record<string, unknown>;
 }
 
-/** The compiled options of a domain section (its defaults when the file has no such section). */
-export function sectionOf<T>(config: DaemonConfig, section: ConfigSection<T>): T {
-  return config.sections[section.name] as T;
-}
+export { sectionOf } from './config-sections.js';
 
 type Raw = Record<string, string | boolean | number>;
 

@@ -1,5 +1,7 @@
 /** The [images] section of undercloud.conf: where registered images are kept. */
-import { defineSection } from '../daemon/config-sections.js';
+import path from 'node:path';
+import { defineSection, sectionOf } from '../daemon/config-sections.js';
+import type { DaemonConfig } from '../daemon/config.js';
 
 export interface ImagesConfig {
   /** Folder of registered image files; undefined = `<state_dir>/images`. */
@@ -17,3 +19,8 @@ export const imagesSection = defineSection<ImagesConfig>({
   },
   compile: (raw, resolvePath) => ({ dir: raw.dir === undefined ? undefined : resolvePath(String(raw.dir)) }),
 });
+
+/** The folder registered images live in: [images] dir, or `<state_dir>/images`. */
+export function imagesDirOf(config: DaemonConfig): string {
+  return sectionOf(config, imagesSection)?.dir ?? path.join(config.stateDir, 'images');
+}

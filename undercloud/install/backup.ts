@@ -19,9 +19,9 @@ import { spawn } from 'node:child_process';
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig, sectionOf, type DaemonConfig } from '../daemon/config.js';
+import { parseConfig, type DaemonConfig } from '../daemon/config.js';
 import { socketAnswers } from '../daemon/socket.js';
-import { imagesSection } from '../images/config.js';
+import { imagesDirOf } from '../images/config.js';
 import { Store } from '../store/store.js';
 import { ConflictError, InvalidError, UndercloudError } from '../errors.js';
 import { version } from '../version.js';
@@ -50,10 +50,6 @@ export class BackupError extends UndercloudError {
   constructor(message: string) {
     super('BACKUP_FAILED', message);
   }
-}
-
-export function imagesDirOf(config: DaemonConfig): string {
-  return sectionOf(config, imagesSection)?.dir ?? path.join(config.stateDir, 'images');
 }
 
 export async function createBackup(config: DaemonConfig, configFile: string, o: { output: string; includeImages: boolean }): Promise<{ file: string; bytes: number; contents: string[] }> {
@@ -86,7 +82,7 @@ export async function createBackup(config: DaemonConfig, configFile: string, o: 
     const manifest: BackupManifest = { format: BACKUP_FORMAT, version: version(), createdAt: new Date().toISOString(), hostname: hostname(), configFile, contents };
     writeFileSync(path.join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const gzip = /\.(tgz|tar\.gz)$/.test(output);
-    await tarTo(partial, ['--create', '--dereference', ...(gzip ? ['--gzip'] : []), '--file', '-', '-C', stage, 'manifest.json', ...contents]);
+    await tar(['--create', '--dereference', ...(gzip ? ['--gzip'] : []), '--file', '-', '-C', stage, 'manifest.json', ...contents], partial);
     renameSync(partial, output);
     return { file: output, bytes: statSync(output).size, contents };
   } finally {
@@ -122,7 +118,7 @@ export async function restoreBackup(configFile: string, archive: string, o: { fo
     const restoredStore = path.join(scratch, 'undercloud.sqlite');
     const check = Store.open(restoredStore);
     try {
-      const integrity = check.integrity();
+      const integrity = check.integrityCheck();
       if (integrity !== 'ok') throw new BackupError(`${archive}: its store fails SQLite's integrity check: ${integrity}`);
     } finally {
       check.close();
@@ -193,17 +189,11 @@ function nonEmptyDir(p: string): boolean {
   }
 }
 
-/** Runs tar, failing with its stderr. */
-function tar(args: string[]): Promise<void> {
-  return run(args, undefined);
-}
-
-/** Runs tar writing the archive to stdout, into `file` created with mode 0600 (never readable by others). */
-function tarTo(file: string, args: string[]): Promise<void> {
-  return run(args, file);
-}
-
-function run(args: string[], outFile: string | undefined): Promise<void> {
+/**
+ * Runs tar, failing with its stderr. With `outFile`, tar writes the archive to stdout and it goes into that
+ * file, created with mode 0600 (never readable by others, not even while it is written).
+ */
+function tar(args: string[], outFile?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn('tar', args, { stdio: ['ignore', outFile ? 'pipe' : 'ignore', 'pipe'] });
     let stderr = '';

@@ -135,11 +135,6 @@ export class Store {
     chmodSync(file, 0o600);
   }
 
-  /** SQLite's integrity check: "ok", or what is wrong. */
-  integrity(): string {
-    return (this.sql.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
-  }
-
   close(): void {
     if (this.sql.open) this.sql.close();
   }

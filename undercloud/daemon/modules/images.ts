@@ -1,10 +1,8 @@
 /** The images domain as a daemon module: opens the image store on start and serves undercloud.v1.Images. */
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { setup as setupImagesService } from '../../api/images-service.js';
-import { sectionOf } from '../config.js';
 import type { DomainModule } from '../modules.js';
-import { imagesSection } from '../../images/config.js';
+import { imagesDirOf } from '../../images/config.js';
 import { ImageStore } from '../../images/image-store.js';
 
 let current: ImageStore | undefined;
@@ -20,7 +18,7 @@ export function imagesModule(): DomainModule {
   return {
     name: 'images',
     start(ctx) {
-      const dir = sectionOf(ctx.config, imagesSection)?.dir ?? path.join(ctx.config.stateDir, 'images');
+      const dir = imagesDirOf(ctx.config);
       mkdirSync(dir, { recursive: true });
       images = new ImageStore(ctx.store, dir, ctx.bus);
       current = images;

@@ -10,16 +10,14 @@
  *
  * Changes deeper inside nested templates (a provider template that drops its server) are not predicted.
  */
-import type { ResourceRecord } from '../../store/stacks.js';
-import type { StacksRepo } from '../../store/stacks.js';
-import { planMembers } from '../resources/resource-group.js';
+import type { ResourceRecord, StacksRepo } from '../../store/stacks.js';
+import { planMembers, RESOURCE_GROUP_TYPE } from '../resources/resource-group.js';
 import { SERVER_TYPE } from '../resources/server.js';
 import type { Json } from '../template/types.js';
 import type { PlanResource } from './plan.js';
 import { snapshotOf } from './runtime.js';
 import { isRetired } from './retire.js';
-
-const GROUP_TYPE = 'OS::Heat::ResourceGroup';
+import { serverNames } from './remove-servers.js';
 
 export interface RemovedServerPreview {
   /** The server's path from the root stack, e.g. `Compute/1/Server`. */
@@ -36,7 +34,7 @@ export function serversRemoved(repo: Pick<StacksRepo, 'resources'>, rootId: stri
     if (!existing || existing.action === 'DELETE' || isRetired(existing.name)) continue;
     if (p.action === 'delete' || p.action === 'replace') {
       out.push(...serversUnder(repo, existing, [p.name]));
-    } else if (existing.type === GROUP_TYPE && existing.nestedStackId && !p.unknown.includes('count')) {
+    } else if (existing.type === RESOURCE_GROUP_TYPE && existing.nestedStackId && !p.unknown.includes('count')) {
       const props = p.properties as { count?: Json; removal_policies?: Json; removal_policies_mode?: Json };
       const keep = new Set(planMembers({
         count: Number(props.count ?? 0),
@@ -54,10 +52,7 @@ export function serversRemoved(repo: Pick<StacksRepo, 'resources'>, rootId: stri
 
 /** The servers a resource is, or holds in its nested stacks. */
 function serversUnder(repo: Pick<StacksRepo, 'resources'>, r: ResourceRecord, path: string[]): RemovedServerPreview[] {
-  if (r.type === SERVER_TYPE && r.refId !== undefined) {
-    const host = r.attributes.hostname ?? r.attributes.name;
-    return [{ path: path.join('/'), hostname: typeof host === 'string' ? host : '', nodeId: typeof r.attributes.node_id === 'string' ? r.attributes.node_id : '' }];
-  }
+  if (r.type === SERVER_TYPE && r.refId !== undefined) return [{ path: path.join('/'), ...serverNames(r) }];
   if (!r.nestedStackId) return [];
   return repo.resources(r.nestedStackId)
     .filter((c) => c.action !== 'DELETE' && !isRetired(c.name))

@@ -12,10 +12,10 @@
 import type { ResourceRecord, StackRecord } from '../../store/stacks.js';
 import type { Json, Snippet, StackDefinition } from '../template/types.js';
 import { SERVER_TYPE } from '../resources/server.js';
+import { RESOURCE_GROUP_TYPE } from '../resources/resource-group.js';
 import { isRetired } from './retire.js';
 import { GroupNotScalableError, ServerNotInGroupError, ServerNotInStackError } from './errors.js';
 
-const GROUP_TYPE = 'OS::Heat::ResourceGroup';
 /** Provisioned servers, and pre-provisioned ones (removing those only takes them out of the stack). */
 const SERVER_TYPES = new Set([SERVER_TYPE, 'OS::Heat::DeployedServer']);
 
@@ -84,7 +84,7 @@ export function planServerRemoval(i: RemovalInput): RemovalPlan {
     const where = `${def.pos.file}:${def.pos.line}:${def.pos.col}`;
     if (!countParameter || !policiesParameter) throw new GroupNotScalableError(i.root.name, group, where, `its ${countParameter ? 'removal_policies' : 'count'} is not set by a get_param`);
     // Lowering a count that another group reads would scale that group down too, silently.
-    const sharing = Object.values(i.definition.resources).filter((r) => r.name !== group && r.resolvedType === GROUP_TYPE && paramOf(r.properties, 'count') === countParameter);
+    const sharing = Object.values(i.definition.resources).filter((r) => r.name !== group && r.resolvedType === RESOURCE_GROUP_TYPE && paramOf(r.properties, 'count') === countParameter);
     if (sharing.length > 0) throw new GroupNotScalableError(i.root.name, group, where, `its count parameter ${countParameter} also sets the count of ${sharing.map((r) => r.name).join(', ')}`);
     const from = Number(i.parameterValues[countParameter] ?? 0);
     const to = Math.max(0, from - members.length);
@@ -111,7 +111,7 @@ function memberOf(server: ResourceRecord, i: RemovalInput): { group: string; mem
   while (stack?.parentId !== undefined && stack.parentResource !== undefined) {
     const parentId = stack.parentId;
     const owner = i.resources.find((r) => r.stackId === parentId && r.name === stack!.parentResource);
-    if (owner?.type === GROUP_TYPE) {
+    if (owner?.type === RESOURCE_GROUP_TYPE) {
       if (parentId !== i.root.id) throw new ServerNotInGroupError(i.root.name, hostnameOf(server), `it is in the group ${owner.name} of the nested stack ${i.stack(parentId)?.name ?? parentId}, and only groups of the root stack scale down here`);
       return { group: owner.name, member: name };
     }
@@ -131,6 +131,11 @@ function paramOf(properties: Snippet, key: string): string | undefined {
 
 function hostnameOf(r: ResourceRecord): string {
   return stringAttr(r, 'hostname') || stringAttr(r, 'name');
+}
+
+/** What an operator knows a server record by: its hostname and, once deployed, its bare-metal node. */
+export function serverNames(r: ResourceRecord): { hostname: string; nodeId: string } {
+  return { hostname: hostnameOf(r), nodeId: stringAttr(r, 'node_id') };
 }
 
 function stringAttr(r: ResourceRecord, key: string): string {

@@ -89,8 +89,10 @@ export function planMembers(p: Pick<GroupProps, 'count' | 'removal_policies' | '
   return { names, removed };
 }
 
+export const RESOURCE_GROUP_TYPE = 'OS::Heat::ResourceGroup';
+
 export const resourceGroupResource: ResourcePlugin<GroupProps> = {
-  type: 'OS::Heat::ResourceGroup',
+  type: RESOURCE_GROUP_TYPE,
   description: 'count identical resources in a nested stack; scales up and down honouring removal_policies.',
   properties: {
     type: 'object',
