@@ -106,10 +106,14 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
   return d;
 }
 
-/** Runs a CLI (undercloud or overcloud) against a test daemon's config; resolves with its output and code. */
+/**
+ * Runs a CLI (undercloud or overcloud) against a test daemon's config; resolves with its output and code. It
+ * runs in the config's folder, so what a command writes to "." (a deploy's STACKrc, a backup's default
+ * archive) stays in the test's temporary folder, not in the repository.
+ */
 export function runCli(bin: string, args: string[], configFile: string, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, '--config', configFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [bin, '--config', configFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: path.dirname(configFile) });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
