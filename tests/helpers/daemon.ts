@@ -108,12 +108,12 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
 
 /**
  * Runs a CLI (undercloud or overcloud) against a test daemon's config; resolves with its output and code. It
- * runs in the config's folder, so what a command writes to "." (a deploy's STACKrc, a backup's default
+ * runs in the config's folder (its nearest existing one: `install` makes it), so what a command writes to "." (a deploy's STACKrc, a backup's default
  * archive) stays in the test's temporary folder, not in the repository.
  */
 export function runCli(bin: string, args: string[], configFile: string, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, '--config', configFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: path.dirname(configFile) });
+    const p = spawn(process.execPath, [bin, '--config', configFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: existingFolderOf(configFile) });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -144,4 +144,10 @@ export function daemonForBlock(opts: TestDaemonOptions, set: (d: TestDaemon) => 
     await d?.stop();
     d?.cleanup();
   });
+}
+
+function existingFolderOf(file: string): string {
+  let dir = path.dirname(path.resolve(file));
+  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
