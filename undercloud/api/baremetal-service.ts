@@ -2,7 +2,8 @@
 import type { Server } from '@grpc/grpc-js';
 import { BaremetalService as BaremetalGrpc } from '../../proto/gen/undercloud/v1/baremetal.js';
 import type {
-  GetNodeRequest, ImportNodesRequest, ListNodesRequest, SetMaintenanceRequest, SetPowerStateRequest, UpdateNodeRequest, SetProvisionStateRequest,
+  GetNodeRequest, ImportNodesRequest, ListInstancesRequest, ListNodesRequest, ProvisionInstancesRequest, SetMaintenanceRequest, SetPowerStateRequest,
+  SetProvisionStateRequest, UnprovisionInstancesRequest, UpdateNodeRequest,
 } from '../../proto/gen/undercloud/v1/baremetal.js';
 import type { DaemonContext } from '../daemon/context.js';
 import type { BaremetalService } from '../baremetal/service.js';
@@ -10,7 +11,7 @@ import { unary } from './grpc-status.js';
 import { historyToProto, nodeToProto } from './convert/nodes.js';
 import { InvalidError } from '../errors.js';
 import { isProvisionState } from '../baremetal/states.js';
-import type { PowerTarget } from '../baremetal/node.js';
+import type { Node, PowerTarget } from '../baremetal/node.js';
 
 const POWER_TARGETS: readonly string[] = ['power on', 'power off', 'rebooting'];
 
@@ -22,8 +23,16 @@ function parseJson(text: string): unknown {
   }
 }
 
+function requireStack(stack: string): string {
+  if (!stack) throw new InvalidError('INVALID_ARGUMENT', 'a stack name is required');
+  return stack;
+}
+
 export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService): void {
   const withPorts = (id: string) => bm.show(id);
+  const instances = (list: { hostname: string; node: Node }[]) => ({
+    instances: list.map((i) => ({ hostname: i.hostname, node: nodeToProto(i.node, withPorts(i.node.id).ports), ctlplaneIp: bm.agentAddress(i.node.id) ?? '' })),
+  });
   server.addService(BaremetalGrpc, {
     importNodes: unary(ctx.log, async (req: ImportNodesRequest) => {
       const r = bm.importNodes(parseJson(req.instackenvJson), req.validateOnly);
@@ -77,6 +86,18 @@ export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService):
       const n = bm.setMaintenance(req.node, req.maintenance, req.reason || undefined);
       return { node: nodeToProto(n, withPorts(n.id).ports) };
     }),
+    provisionInstances: unary(ctx.log, async (req: ProvisionInstancesRequest) => {
+      const stack = requireStack(req.stack);
+      for (const i of req.instances) {
+        if (!i.hostname) throw new InvalidError('INVALID_ARGUMENT', 'every instance needs a hostname');
+        if (!i.image) throw new InvalidError('INVALID_ARGUMENT', `instance ${i.hostname}: an image is required`);
+      }
+      return instances(await bm.provisionInstances(stack, req.instances.map((i) => ({
+        hostname: i.hostname, node: i.node || undefined, profile: i.profile || undefined, capabilities: i.capabilities, image: i.image, sshKeys: i.sshKeys,
+      }))));
+    }),
+    unprovisionInstances: unary(ctx.log, async (req: UnprovisionInstancesRequest) => instances(await bm.unprovisionInstances(requireStack(req.stack), req.hostnames, req.all))),
+    listInstances: unary(ctx.log, (req: ListInstancesRequest) => instances(bm.instances(requireStack(req.stack)))),
     getPowerState: unary(ctx.log, async (req: GetNodeRequest) => {
       const r = await bm.powerStatus(req.node, AbortSignal.any([ctx.shutdownSignal, AbortSignal.timeout(120_000)]));
       return { node: nodeToProto(r.node, withPorts(r.node.id).ports) };

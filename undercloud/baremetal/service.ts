@@ -11,7 +11,7 @@ import type { Conductor } from './conductor/conductor.js';
 import type { Task } from './conductor/task.js';
 import { setPowerState, type PowerOptions } from './conductor/power.js';
 import { validateDrivers } from './drivers/index.js';
-import { AGENTS_NOT_RUNNING, NodeExistsError, NoNodeAvailableError, NodeInMaintenanceError, NotAvailableError, NodeNotDeletableError } from './errors.js';
+import { AGENTS_NOT_RUNNING, NodeExistsError, NodeInMaintenanceError, NodeLockedError, NotAvailableError, NodeNotDeletableError } from './errors.js';
 import { applyNodeUpdate, type NodeUpdate } from './node-update.js';
 import { parseInstackenv } from './import/instackenv.js';
 import { maskDriverInfo, type HistoryEntry, type Node, type Port, type PowerState, type PowerTarget } from './node.js';
@@ -20,6 +20,7 @@ import { redactValue } from '../daemon/logging.js';
 import { InvalidError } from '../errors.js';
 import type { EraseMode } from './drivers/interfaces.js';
 import { waitForAgent } from './agent/agent-services.js';
+import { nodeOfServer, pickNodes, provisionedInstances, provisionKey, type AllocationRequest, type Pick } from './allocation.js';
 
 export interface NodeView {
   node: Node;
@@ -229,37 +230,104 @@ export class BaremetalService {
    * two allocations never pick the same node), and deploys it. Idempotent: the node already holding `key`
    * is returned as it is.
    */
-  async allocate(req: { key: string; hostname: string; profile?: string | undefined; capabilities: Record<string, string>; image: string }): Promise<Node> {
-    const picked = this.store.tx(() => {
-      const all = this.nodes.list();
-      const mine = all.find((x) => x.instanceInfo.allocation_key === req.key);
-      if (mine) return { node: mine, fresh: false };
-      const want = { ...req.capabilities, ...(req.profile ? { profile: req.profile } : {}) };
-      const free = all
-        .filter((x) => x.provisionState === 'available' && !x.maintenance && !x.reservation && x.instanceInfo.allocation_key === undefined)
-        .filter((x) => Object.entries(want).every(([k, v]) => x.properties.capabilities[k] === v))
-        .sort((a, b) => a.name.localeCompare(b.name));
-      const node = free[0];
-      if (!node) {
-        const byState = new Map<string, number>();
-        for (const x of all) byState.set(x.provisionState, (byState.get(x.provisionState) ?? 0) + 1);
-        const summary = [...byState].map(([st, c]) => `${c} ${st}`).join(', ') || 'none enrolled';
-        throw new NoNodeAvailableError(`no available node matches ${JSON.stringify(want)} for ${req.hostname} (nodes: ${summary}); enroll, introspect and provide more nodes, or tag them with profile capabilities`);
-      }
-      return { node: this.nodes.update(node.id, { instanceInfo: { ...node.instanceInfo, allocation_key: req.key } }), fresh: true };
-    });
-    if (!picked.fresh) return masked(picked.node);
-    this.log.info('node allocated', { node: picked.node.name, key: req.key, hostname: req.hostname });
+  async allocate(req: AllocationRequest & { image: string }): Promise<Node> {
+    const [pick] = this.reserve([req]);
+    return (await this.deployPicked(pick!, req.image, [])).node;
+  }
+
+  /**
+   * TripleO's `overcloud node provision` (metalsmith): for each instance of `stack`, the node already
+   * serving its hostname, or an available node (the one it names, else one matching its profile and
+   * capabilities) reserved for it and deployed with its image. Every node is reserved in one transaction
+   * first, so a file asking for more nodes than match changes nothing. Returns once each deploy has started;
+   * the caller follows the nodes (a node already serving its hostname is returned as it is).
+   */
+  async provisionInstances(stack: string, instances: (Omit<AllocationRequest, 'key'> & { image: string; sshKeys: string[] })[]): Promise<{ hostname: string; node: Node }[]> {
+    const reqs = instances.map((i) => ({ ...i, key: provisionKey(stack, i.hostname) }));
+    const picks = this.reserve(reqs);
     try {
-      const r = await this.deploy(picked.node.id, { image_source: req.image, hostname: req.hostname, allocation_key: req.key });
-      return r.node;
+      // A missing image is an error before any deploy starts, not after a ramdisk boot.
+      for (const [i, pick] of picks.entries()) if (pick.fresh && validateDrivers(pick.node).deploy.ramdiskAgent) this.conductor.agentServices?.resolveImage(reqs[i]!.image);
     } catch (err) {
-      const n = this.nodes.get(picked.node.id);
-      if (n && n.provisionState === 'available') {
-        const { allocation_key: _k, ...rest } = n.instanceInfo;
-        this.nodes.update(n.id, { instanceInfo: rest });
-      }
+      for (const pick of picks) if (pick.fresh) this.unreserve(pick.node.id);
       throw err;
+    }
+    const out: { hostname: string; node: Node }[] = [];
+    for (const [i, pick] of picks.entries()) {
+      try {
+        const r = await this.deployPicked(pick, reqs[i]!.image, reqs[i]!.sshKeys);
+        out.push({ hostname: reqs[i]!.hostname, node: r.node });
+      } catch (err) {
+        // The deploys already started go on (the next provision finds them); the rest are not reserved.
+        for (const later of picks.slice(i + 1)) if (later.fresh) this.unreserve(later.node.id);
+        throw err;
+      }
+    }
+    return out;
+  }
+
+  /** The nodes `overcloud node provision` allocated for `stack`, by hostname. */
+  instances(stack: string): { hostname: string; node: Node }[] {
+    return provisionedInstances(this.nodes.list(), stack).map((i) => ({ hostname: i.hostname, node: masked(i.node) }));
+  }
+
+  /**
+   * `overcloud node unprovision`: undeploys the nodes serving these hostnames of `stack` (every one with
+   * `all`); a node whose deploy never started just loses its reservation. Returns once each undeploy has
+   * started. Unknown hostnames are skipped (unprovisioning is idempotent, as TripleO's).
+   */
+  async unprovisionInstances(stack: string, hostnames: string[], all: boolean): Promise<{ hostname: string; node: Node }[]> {
+    const want = new Set(hostnames);
+    const out: { hostname: string; node: Node }[] = [];
+    for (const i of provisionedInstances(this.nodes.list(), stack)) {
+      if (!all && !want.has(i.hostname)) continue;
+      if (i.node.reservation) throw new NodeLockedError(i.node.name, i.node.reservation);
+      if (['active', 'deploy failed', 'error'].includes(i.node.provisionState)) {
+        out.push({ hostname: i.hostname, node: (await this.undeploy(i.node.id)).node });
+      } else {
+        await this.release(i.node.id);
+        out.push({ hostname: i.hostname, node: masked(this.nodes.get(i.node.id) ?? i.node) });
+      }
+    }
+    return out;
+  }
+
+  /** The address a node's agent connects from (its control-plane address), while it is connected. */
+  agentAddress(nodeId: string): string | undefined {
+    return this.conductor.agentServices?.hub.session(nodeId)?.address;
+  }
+
+  /** The node id behind an orchestration server name (node id, node name or deployed hostname). */
+  nodeIdOfServer(server: string): string | undefined {
+    return nodeOfServer(this.nodes.list(), server)?.id;
+  }
+
+  /** Picks and marks nodes for `reqs` in one transaction (all or none). */
+  private reserve(reqs: AllocationRequest[]): Pick[] {
+    return this.store.tx(() => pickNodes(this.nodes.list(), reqs).map((p) => {
+      if (!p.fresh) return p;
+      return { ...p, node: this.nodes.update(p.node.id, { instanceInfo: { ...p.node.instanceInfo, allocation_key: p.req.key } }) };
+    }));
+  }
+
+  /** Deploys a freshly reserved node; gives the reservation back if the deploy does not start. */
+  private async deployPicked(pick: Pick, image: string, sshKeys: string[]): Promise<{ node: Node }> {
+    if (!pick.fresh) return { node: masked(pick.node) };
+    this.log.info('node allocated', { node: pick.node.name, key: pick.req.key, hostname: pick.req.hostname });
+    try {
+      return await this.deploy(pick.node.id, { image_source: image, hostname: pick.req.hostname, allocation_key: pick.req.key, ...(sshKeys.length > 0 ? { ssh_keys: sshKeys } : {}) });
+    } catch (err) {
+      this.unreserve(pick.node.id);
+      throw err;
+    }
+  }
+
+  /** Forgets the allocation of a node that is still available (its deploy never started). */
+  private unreserve(nodeId: string): void {
+    const n = this.nodes.get(nodeId);
+    if (n && n.provisionState === 'available' && !n.reservation) {
+      const { allocation_key: _k, ...rest } = n.instanceInfo;
+      this.nodes.update(n.id, { instanceInfo: rest });
     }
   }
 

@@ -40,11 +40,12 @@ export interface AgentLab {
   close(): Promise<void>;
 }
 
-export async function startLab(agentsConfig: Record<string, string> = {}): Promise<AgentLab> {
+/** `extraConfig`: further undercloud.conf sections (e.g. `[orchestration]`). */
+export async function startLab(agentsConfig: Record<string, string> = {}, extraConfig = ''): Promise<AgentLab> {
   if (!existsSync(AGENT_BUNDLE)) throw new Error(`the agent bundle ${AGENT_BUNDLE} is missing: run "npm run build" (it runs scripts/bundle-agent.mjs)`);
   const port = await freePort();
   const conf = { listen: `127.0.0.1:${port}`, heartbeat_interval: '0.2', heartbeat_timeout: '3', timeout_grace: '1', ...agentsConfig };
-  const daemon = await startTestDaemon({ extraConfig: '[agents]\n' + Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') });
+  const daemon = await startTestDaemon({ extraConfig: '[agents]\n' + Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + (extraConfig ? `\n\n${extraConfig}` : '') });
   const lab: AgentLab = {
     daemon, port, caFile: path.join(daemon.dir, 'pki', 'ca.crt'),
     client: daemon.client(AgentsClient),

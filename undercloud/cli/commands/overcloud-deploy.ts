@@ -4,8 +4,13 @@
  * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan.
  * An update that would remove servers says which and asks first (no terminal: refuses without --yes).
  * Rollback is off by default, as TripleO deploys (Heat's disable_rollback=true); `--enable-rollback` turns it on.
+ * `-b baremetal_deployment.yaml` first provisions its nodes (as `overcloud node provision`, writing
+ * STACK-baremetal-deployed.yaml), then deploys with DIR/environments/deployed-server.yaml and that file
+ * after every -e file, so the counts are the provisioned ones.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
 import { loadBundle } from '../../orchestration/template/index.js';
@@ -18,6 +23,9 @@ import { EXIT } from '../common/errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 import { deployFailed, printFailures } from './overcloud-stack.js';
 import { writeStackRc } from './stack-rc.js';
+import { defaultDeployedEnvironment, provisionFromFile } from './node-instances.js';
+import { nodeClient } from './node-common.js';
+import { InvalidError } from '../../errors.js';
 
 interface PlanView {
   stackName: string;
@@ -25,6 +33,21 @@ interface PlanView {
   outputs: Record<string, unknown>;
   unknownOutputs: string[];
   removedServers: { path: string; hostname: string; nodeId: string }[];
+}
+
+/** `-b`: provisions the file's nodes and returns the two environments that deploy onto them. */
+async function provisioned(config: string, templates: string, file: string, stack: string, dryRun: boolean, timeoutS: number, quiet: boolean): Promise<string[]> {
+  if (dryRun) throw new InvalidError('CLI_USAGE', `--dry-run does not provision: run "overcloud node provision --stack ${stack} ${file}" first, then --dry-run with -e ${templates}/environments/deployed-server.yaml -e ${defaultDeployedEnvironment(stack)}`);
+  const registry = path.join(templates, 'environments', 'deployed-server.yaml');
+  if (!existsSync(registry)) throw new InvalidError('CLI_USAGE', `-b needs ${registry}: the environment that maps the roles to pre-provisioned servers`);
+  const output = defaultDeployedEnvironment(stack);
+  const nc = nodeClient(config);
+  try {
+    await provisionFromFile(nc, file, stack, output, timeoutS, quiet);
+  } finally {
+    nc.conn.close();
+  }
+  return [registry, output];
 }
 
 export function register(program: Command): void {
@@ -40,11 +63,14 @@ export function register(program: Command): void {
     .option('--timeout <minutes>', 'stack action timeout in minutes', '240')
     .option('--no-wait', 'return once the action has started')
     .option('--enable-rollback', 'on failure, roll back: a create deletes what it created, an update returns to the previous templates', false)
+    .option('-b, --baremetal-deployment <file>', 'provision the nodes of this baremetal_deployment.yaml first and deploy onto them (pre-provisioned servers)')
     .option('-y, --yes', 'do not ask before an update that removes servers', false)
     .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) after a successful deploy', '.')
-    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string }, cmd: Command) => {
+    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string }, cmd: Command) => {
       const g = globals(cmd);
-      const bundle = await loadBundle(opts.templates, { environments: opts.environmentFile ?? [], ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
+      const environments = [...(opts.environmentFile ?? [])];
+      if (opts.baremetalDeployment) environments.push(...(await provisioned(g.config, opts.templates, opts.baremetalDeployment, opts.stack, opts.dryRun, Number(opts.timeout) * 60, g.format !== 'table')));
+      const bundle = await loadBundle(opts.templates, { environments, ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
       const req: StackRequest = {
         name: opts.stack,
         bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
@@ -74,7 +100,7 @@ export function register(program: Command): void {
           const plan = JSON.parse((await call(conn, orch.previewStack, orch, req, 120_000)).planJson) as PlanView;
           const gone = plan.removedServers.map((s) => s.hostname || s.path);
           if (gone.length > 0 && !(await confirmed(
-            `This update removes ${gone.length} server(s) from ${opts.stack} and releases their nodes: ${gone.join(', ')}. Continue?`,
+            `This update removes ${gone.length} server(s) from ${opts.stack}: ${gone.join(', ')} (the nodes of servers the stack allocated are released). Continue?`,
             `remove ${gone.length} server(s) from stack ${opts.stack} (${gone.join(', ')}; did an environment file that sets a count go missing?)`,
             false,
           ))) {

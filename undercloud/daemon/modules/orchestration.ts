@@ -21,9 +21,10 @@ function ports(c: OrchestrationConfig): { servers: ServerPort; agent: AgentPort 
     ? baremetalServerPort(baremetalService(), (nodeId) => agentHub().session(nodeId)?.address)
     : new FakeServers({ deployMs: c.fakeServerDeployMs });
   if (c.agentDriver === 'hub') {
-    // The agents module starts before this one. A deployment's server id is taken as the agent's node id:
-    // OS::Heat::DeployedServer's reference is its name, and the bare-metal ServerPort will return node ids.
-    return { servers, agent: agentPort(agentHub(), (serverId) => serverId) };
+    // The agents and bare-metal modules start before this one. A deployment's server is a node id (the
+    // bare-metal ServerPort's servers), or an OS::Heat::DeployedServer's name: the node's name, or the hostname
+    // `overcloud node provision` deployed it as. Unknown names are passed on: the hub fails the step naming it.
+    return { servers, agent: agentPort(agentHub(), (serverId) => baremetalService().nodeIdOfServer(serverId) ?? serverId) };
   }
   return { servers, agent: new FakeAgent({ keepRequests: false, delayMs: c.fakeAgentDelayMs }) };
 }

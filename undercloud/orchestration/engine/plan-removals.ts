@@ -6,13 +6,15 @@
  * - a root ResourceGroup that stays: the members its new count and removal_policies drop
  *   (resource-group.ts `planMembers`, the rule the walk applies);
  * - a root resource that is deleted or replaced: every server below it;
- * - the servers (OS::TripleO::Server) below those members, found through the stored nested stacks.
+ * - the servers below those members (OS::TripleO::Server, whose nodes are released, and the pre-provisioned
+ *   OS::Heat::DeployedServer, which leave the overcloud), found through the stored nested stacks.
  *
  * Changes deeper inside nested templates (a provider template that drops its server) are not predicted.
  */
 import type { ResourceRecord, StacksRepo } from '../../store/stacks.js';
 import { planMembers, RESOURCE_GROUP_TYPE } from '../resources/resource-group.js';
 import { SERVER_TYPE } from '../resources/server.js';
+import { deployedServerResource } from '../resources/deployed-server.js';
 import type { Json } from '../template/types.js';
 import type { PlanResource } from './plan.js';
 import { snapshotOf } from './runtime.js';
@@ -52,7 +54,7 @@ export function serversRemoved(repo: Pick<StacksRepo, 'resources'>, rootId: stri
 
 /** The servers a resource is, or holds in its nested stacks. */
 function serversUnder(repo: Pick<StacksRepo, 'resources'>, r: ResourceRecord, path: string[]): RemovedServerPreview[] {
-  if (r.type === SERVER_TYPE && r.refId !== undefined) return [{ path: path.join('/'), ...serverNames(r) }];
+  if ((r.type === SERVER_TYPE || r.type === deployedServerResource.type) && r.refId !== undefined) return [{ path: path.join('/'), ...serverNames(r) }];
   if (!r.nestedStackId) return [];
   return repo.resources(r.nestedStackId)
     .filter((c) => c.action !== 'DELETE' && !isRetired(c.name))

@@ -63,7 +63,8 @@ export function fromJson(v: Json, pos: SourcePos): Snippet {
   return { kind: 'literal', value: v, pos };
 }
 
-function nodeAt(root: Snippet, path: string[]): Snippet | undefined {
+/** The node at a JSON-pointer-like path (ajv's instancePath split), or the deepest one on the way. */
+export function nodeAt(root: Snippet, path: string[]): Snippet | undefined {
   let cur: Snippet | undefined = root;
   for (const seg of path) {
     if (cur?.kind === 'list') cur = cur.items[Number(seg)];

@@ -1,0 +1,80 @@
+/** `overcloud node provision|unprovision` in the service: reservation of a batch, named nodes, idempotence, hostnames. */
+import { describe, expect, it } from 'vitest';
+import { memoryConductor } from './helpers.js';
+import { BaremetalService } from '../../../undercloud/baremetal/service.js';
+import { NodeNotFoundError, NoNodeAvailableError } from '../../../undercloud/baremetal/errors.js';
+import { baremetalSection } from '../../../undercloud/baremetal/config.js';
+
+async function ready(names: Record<string, string>) {
+  const { store, bus, log, conductor } = memoryConductor();
+  const cfg = { ...baremetalSection.compile({}, (p) => p), enabledHardwareTypes: ['fake'], automatedClean: false };
+  const bm = new BaremetalService(store, bus, log, conductor, cfg);
+  const entries = Object.entries(names);
+  bm.importNodes({ nodes: entries.map(([name, profile], i) => ({ name, pm_type: 'fake', mac: [`52:54:00:00:01:${String(i).padStart(2, '0')}`], capabilities: `profile:${profile}` })) }, false);
+  for (const [n] of entries) {
+    await (await bm.manage(n)).done;
+    await (await bm.provide(n)).done;
+  }
+  return bm;
+}
+
+/** Waits until no node holds a reservation (the deploys and undeploys started have finished). */
+async function settle(bm: BaremetalService): Promise<void> {
+  while (bm.list().some((n) => n.reservation)) await new Promise((r) => setTimeout(r, 5));
+}
+
+const inst = (hostname: string, extra: Record<string, unknown> = {}) => ({ hostname, capabilities: {}, image: 'golden', sshKeys: [], ...extra });
+
+describe('BaremetalService provision instances', () => {
+  it('reserves and deploys one node per hostname, named nodes first; a second run changes nothing', async () => {
+    const bm = await ready({ a: 'compute', b: 'compute', c: 'control' });
+    const r = await bm.provisionInstances('oc', [inst('cmp-0', { profile: 'compute' }), inst('cmp-1', { node: 'a' }), inst('ctl-0', { profile: 'control' })]);
+    expect(r.map((x) => [x.hostname, x.node.name])).toEqual([['cmp-0', 'b'], ['cmp-1', 'a'], ['ctl-0', 'c']]);
+    await settle(bm);
+    expect(bm.instances('oc').map((i) => [i.hostname, i.node.name, i.node.provisionState])).toEqual([['cmp-0', 'b', 'active'], ['cmp-1', 'a', 'active'], ['ctl-0', 'c', 'active']]);
+    expect(bm.show('a').node.instanceInfo).toMatchObject({ hostname: 'cmp-1', image_source: 'golden', allocation_key: 'provision:oc:cmp-1' });
+    expect(bm.instances('other')).toEqual([]);
+
+    const deploys = bm.show('a').history.filter((h) => h.toState === 'deploying').length;
+    const again = await bm.provisionInstances('oc', [inst('cmp-0', { profile: 'compute' }), inst('cmp-1', { node: 'a' }), inst('ctl-0', { profile: 'control' })]);
+    expect(again.map((x) => x.node.provisionState)).toEqual(['active', 'active', 'active']);
+    expect(bm.show('a').history.filter((h) => h.toState === 'deploying').length).toBe(deploys);
+
+    // The orchestration engine reaches a pre-provisioned server by its hostname.
+    expect(bm.nodeIdOfServer('cmp-1')).toBe(bm.show('a').node.id);
+    expect(bm.nodeIdOfServer('a')).toBe(bm.show('a').node.id);
+    expect(bm.nodeIdOfServer(bm.show('a').node.id)).toBe(bm.show('a').node.id);
+    expect(bm.nodeIdOfServer('nobody')).toBeUndefined();
+  });
+
+  it('reserves nothing when one instance cannot be served', async () => {
+    const bm = await ready({ a: 'compute', b: 'control' });
+    const err = await bm.provisionInstances('oc', [inst('x-0', { profile: 'compute' }), inst('x-1', { profile: 'compute' })]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoNodeAvailableError);
+    expect((err as Error).message).toContain('no available node matches {"profile":"compute"} for x-1 (nodes: 2 available)');
+    expect(bm.list().map((n) => [n.name, n.provisionState, n.instanceInfo.allocation_key])).toEqual([['a', 'available', undefined], ['b', 'available', undefined]]);
+
+    const named = await bm.provisionInstances('oc', [inst('x-0', { node: 'b', profile: 'compute' })]).catch((e: unknown) => e);
+    expect((named as Error).message).toBe('node b cannot serve x-0: it does not have the capabilities {"profile":"compute"} (it has {"profile":"control"})');
+    expect(await bm.provisionInstances('oc', [inst('x-0', { node: 'zz' })]).catch((e: unknown) => e)).toBeInstanceOf(NodeNotFoundError);
+    await bm.provisionInstances('oc', [inst('x-0', { node: 'b' })]);
+    const twice = await bm.provisionInstances('oc2', [inst('y-0', { node: 'b' })]).catch((e: unknown) => e);
+    expect((twice as Error).message).toMatch(/^node b cannot serve y-0: it is (allocated already \(provision:oc:x-0\)|busy)/);
+    await settle(bm);
+  });
+
+  it('unprovisions named hostnames (or all) back to available; unknown hostnames are skipped', async () => {
+    const bm = await ready({ a: 'compute', b: 'compute' });
+    await bm.provisionInstances('oc', [inst('cmp-0'), inst('cmp-1')]);
+    await settle(bm);
+    const r = await bm.unprovisionInstances('oc', ['cmp-1', 'gone'], false);
+    expect(r.map((x) => x.hostname)).toEqual(['cmp-1']);
+    await settle(bm);
+    expect(bm.instances('oc').map((i) => i.hostname)).toEqual(['cmp-0']);
+    expect(bm.show('b').node).toMatchObject({ provisionState: 'available', instanceInfo: {} });
+    expect(bm.nodeIdOfServer('cmp-1')).toBeUndefined();
+    await bm.unprovisionInstances('oc', [], true);
+    await settle(bm);
+    expect(bm.list().map((n) => n.provisionState)).toEqual(['available', 'available']);
+  });
+});

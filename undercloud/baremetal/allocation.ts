@@ -1,0 +1,106 @@
+/**
+ * Which node serves which server (Ironic's allocation API, as metalsmith uses it): picking available nodes
+ * by name, profile and capabilities for a batch of requests, the allocations `overcloud node provision`
+ * made for a stack, and the node behind a server name. Pure functions over the node list: the service runs
+ * them inside its transaction, so two allocations never pick the same node.
+ */
+import { NodeNotFoundError, NoNodeAvailableError } from './errors.js';
+import type { Node } from './node.js';
+
+export interface AllocationRequest {
+  /** Marks the node as this server's (instance_info.allocation_key); the same key finds it again. */
+  key: string;
+  hostname: string;
+  /** A specific node, by name or id. */
+  node?: string | undefined;
+  profile?: string | undefined;
+  capabilities: Record<string, string>;
+}
+
+export interface Pick {
+  req: AllocationRequest;
+  node: Node;
+  /** False when the node already held the request's key (nothing to do). */
+  fresh: boolean;
+}
+
+/** The allocation key of an instance `overcloud node provision` made: stack and hostname. */
+export function provisionKey(stack: string, hostname: string): string {
+  return `provision:${stack}:${hostname}`;
+}
+
+function wanted(req: AllocationRequest): Record<string, string> {
+  return { ...req.capabilities, ...(req.profile ? { profile: req.profile } : {}) };
+}
+
+function matches(n: Node, want: Record<string, string>): boolean {
+  return Object.entries(want).every(([k, v]) => n.properties.capabilities[k] === v);
+}
+
+function free(n: Node): boolean {
+  return n.provisionState === 'available' && !n.maintenance && !n.reservation && n.instanceInfo.allocation_key === undefined;
+}
+
+/**
+ * Picks a node for every request, or throws naming the first request that cannot be served (then nothing
+ * is picked). Requests naming a node are served first, so a generic request never takes a named node.
+ */
+export function pickNodes(all: Node[], reqs: AllocationRequest[]): Pick[] {
+  const taken = new Set<string>();
+  const picks = new Map<AllocationRequest, Pick>();
+  const ordered = [...reqs.filter((r) => r.node !== undefined), ...reqs.filter((r) => r.node === undefined)];
+  for (const req of ordered) {
+    const mine = all.find((x) => x.instanceInfo.allocation_key === req.key);
+    if (mine) {
+      taken.add(mine.id);
+      picks.set(req, { req, node: mine, fresh: false });
+      continue;
+    }
+    const want = wanted(req);
+    let node: Node | undefined;
+    if (req.node !== undefined) {
+      node = all.find((x) => x.id === req.node || x.name === req.node);
+      if (!node) throw new NodeNotFoundError(req.node);
+      const why = taken.has(node.id) ? 'is picked for another instance'
+        : node.instanceInfo.allocation_key !== undefined ? `is allocated already (${String(node.instanceInfo.allocation_key)})`
+        : node.maintenance ? 'is in maintenance'
+        : node.reservation ? `is busy (${node.reservation})`
+        : node.provisionState !== 'available' ? `is "${node.provisionState}", not available`
+        : !matches(node, want) ? `does not have the capabilities ${JSON.stringify(want)} (it has ${JSON.stringify(node.properties.capabilities)})`
+        : undefined;
+      if (why) throw new NoNodeAvailableError(`node ${node.name} cannot serve ${req.hostname}: it ${why}`);
+    } else {
+      node = all.filter((x) => free(x) && !taken.has(x.id) && matches(x, want)).sort((a, b) => a.name.localeCompare(b.name))[0];
+      if (!node) {
+        const byState = new Map<string, number>();
+        for (const x of all) byState.set(x.provisionState, (byState.get(x.provisionState) ?? 0) + 1);
+        const summary = [...byState].map(([st, c]) => `${c} ${st}`).join(', ') || 'none enrolled';
+        throw new NoNodeAvailableError(`no available node matches ${JSON.stringify(want)} for ${req.hostname} (nodes: ${summary}); enroll, introspect and provide more nodes, or tag them with profile capabilities`);
+      }
+    }
+    taken.add(node.id);
+    picks.set(req, { req, node, fresh: true });
+  }
+  return reqs.map((r) => picks.get(r)!);
+}
+
+/** The nodes `overcloud node provision` allocated for `stack`, with the hostname each serves. */
+export function provisionedInstances(all: Node[], stack: string): { hostname: string; node: Node }[] {
+  const prefix = provisionKey(stack, '');
+  return all
+    .filter((n) => typeof n.instanceInfo.allocation_key === 'string' && n.instanceInfo.allocation_key.startsWith(prefix))
+    .map((n) => ({ hostname: (n.instanceInfo.allocation_key as string).slice(prefix.length), node: n }))
+    .sort((a, b) => a.hostname.localeCompare(b.hostname));
+}
+
+/**
+ * The node behind a server as the orchestration engine names it: a node id (servers the engine allocated),
+ * a node name, or the hostname a node was deployed as (a pre-provisioned OS::Heat::DeployedServer, named
+ * after its hostname as TripleO names them; instance_info is cleared when a node is undeployed). Undefined when none or more than one node answers to it.
+ */
+export function nodeOfServer(all: Node[], server: string): Node | undefined {
+  const direct = all.find((n) => n.id === server) ?? all.find((n) => n.name === server);
+  if (direct) return direct;
+  const byHostname = all.filter((n) => n.instanceInfo.hostname === server);
+  return byHostname.length === 1 ? byHostname[0] : undefined;
+}
