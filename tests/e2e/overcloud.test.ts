@@ -11,7 +11,10 @@
  *   2. scale Compute from 1 to 2 (the third node);
  *   3. rebuild a Compute node from its image, then deploy: the stack's configs go to it again;
  *   4. a no-op redeploy: seconds, nothing changed;
- *   5. `overcloud delete`: every node back to available and powered off;
+ *   5. `overcloud node delete` of a Compute node by its node name;
+ *   6. `overcloud node provision` of the freed node for a second stack, a deployment on it through its
+ *      hostname (OS::Heat::DeployedServer), `overcloud node unprovision`;
+ *   7. `overcloud delete`: every node back to available and powered off;
  *   then scripts/teardown removes the lab and the undercloud. Each phase's wall time is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -253,6 +256,28 @@ describe('the operator flow, end to end in the VM lab', () => {
     for (const n of [kept!, controller]) expect(await onNode(n.name, `grep -c -w ${removedHost} /etc/hosts || true`)).toBe('0\n');
     expect((await tokenIssue()).code).toBe(0);
   }, 20 * MIN);
+
+  it('overcloud node provision deploys the freed node for a second stack, whose deployed server reaches it by hostname', async () => {
+    const free = (await nodes()).find((n) => n.provision_state === 'available' && /compute/.test(n.name))!;
+    const bm = path.join(work, 'edge-baremetal-deployment.yaml');
+    writeFileSync(bm, `- name: Compute\n  count: 1\n  instances:\n    - {hostname: edge-compute-0, name: ${free.name}}\n`);
+    const envFile = path.join(work, 'edge-deployed.yaml');
+    const p = await phase('node provision (stack edge)', () => ocWithin(25 * MIN, 'node', 'provision', '--stack', 'edge', '-o', envFile, bm));
+    expect(p.code, explain(p)).toBe(0);
+    expect((await nodes()).find((n) => n.id === free.id)?.provision_state).toBe('active');
+    // The address the node's agent connects from, for the stack's DeployedServerPortMap.
+    expect(readFileSync(envFile, 'utf8')).toMatch(/edge-compute-0-ctlplane:\n\s+fixed_ips:\n\s+- ip_address: 192\.168\.24\.\d+\n/);
+
+    const fixture = path.join(ROOT, 'tests', 'integration', 'orchestration', 'fixtures', 'deployed-server');
+    const d = await phase('deploy onto the provisioned node', () => ocWithin(10 * MIN, '-f', 'json', 'deploy', '--templates', fixture, '--stack', 'edge', '-P', 'ServerName=edge-compute-0'));
+    expect(d.code, explain(d)).toBe(0);
+    expect(json<{ outputs: { stdout: string } }>(d).outputs.stdout).toBe('hello from edge-compute-0\n');
+
+    expect((await ocWithin(10 * MIN, 'delete', '--stack', 'edge', '--yes')).code).toBe(0);
+    const u = await phase('node unprovision (stack edge)', () => ocWithin(25 * MIN, 'node', 'unprovision', '--stack', 'edge', '--all', '--yes', bm));
+    expect(u.code, explain(u)).toBe(0);
+    expect((await nodes()).find((n) => n.id === free.id)).toMatchObject({ provision_state: 'available', power_state: 'power off' });
+  }, 45 * MIN);
 
   it('overcloud delete: the stack is gone and every node is available and powered off', async () => {
     const r = await phase('overcloud delete', () => ocWithin(15 * MIN, 'delete', '--stack', 'overcloud', '--yes'));

@@ -6,6 +6,7 @@
  * are named after their hostnames).
  */
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERCLOUD_BIN, runCli } from '../../helpers/daemon.js';
@@ -38,10 +39,10 @@ describe('a deployed server named by its hostname', () => {
       await waitConnected(lab, { [nodeId]: agent });
       const r = await oc('deploy', '--templates', TEMPLATES, '--stack', 'ds', '-P', 'ServerName=overcloud-novacompute-0', '--format', 'json');
       expect(r.code, r.stderr + r.stdout).toBe(0);
-      expect((JSON.parse(r.stdout) as { outputs: { stdout: string } }).outputs.stdout).toBe('hello from the agent\n');
+      expect((JSON.parse(r.stdout) as { outputs: { stdout: string } }).outputs.stdout).toBe(`hello from ${hostname()}\n`); // the agent runs here
       // The step is the node's: `overcloud node logs` of the node shows it.
       const logs = await oc('node', 'logs', 'cmp-x');
-      expect(logs.stdout).toContain('hello from the agent');
+      expect(logs.stdout).toContain(`hello from ${hostname()}`);
     } finally {
       await agent.kill();
     }
