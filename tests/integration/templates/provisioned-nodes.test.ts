@@ -125,4 +125,19 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
     expect((await nodes()).find((n) => n.name === 'cmp-b')).toMatchObject({ provision_state: 'available', instance_info: {} });
     expect((await oc('node', 'unprovision', file(), '--yes')).stderr).toContain('nothing to unprovision');
   });
+
+  it('node delete takes a pre-provisioned server out of the stack and says its node stays deployed; unprovision --all frees the rest', async () => {
+    const r = await oc('node', 'delete', 'overcloud-storage-0', '--yes');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toContain('overcloud-storage-0 was pre-provisioned: its node stays deployed');
+    expect(r.stderr).toContain('StorageCount 1 -> 0');
+    expect((await hostnames()).Storage).toEqual([]);
+    expect((await nodes()).find((n) => n.name === 'sto-a')!.provision_state).toBe('active');
+
+    expect((await oc('delete', '--yes')).code).toBe(0);
+    const un = await oc('-f', 'json', 'node', 'unprovision', '--all', '--yes', file());
+    expect(un.code, un.stderr).toBe(0);
+    expect((JSON.parse(un.stdout) as InstanceView[]).map((i) => i.hostname)).toEqual(['overcloud-controller-0', 'overcloud-novacompute-1', 'overcloud-storage-0']);
+    expect((await nodes()).map((n) => n.provision_state)).toEqual(['available', 'available', 'available', 'available']);
+  });
 });

@@ -42,6 +42,8 @@ export function register(program: Command): void {
         const res = await call(conn, orch.removeServers, orch, { stack: opts.stack, servers, timeoutMinutes: opts.timeout ? Number(opts.timeout) : 0 }, 120_000);
         const notes = [
           ...res.removed.map((r) => `removing ${r.hostname} (${r.group} member ${r.member}${r.nodeId ? `, node ${r.nodeId}` : ''})`),
+          // A pre-provisioned server (overcloud node provision) leaves the stack; its node stays deployed.
+          ...res.removed.filter((r) => r.preProvisioned).map((r) => `${r.hostname} was pre-provisioned: its node stays deployed; mark it provisioned: false in baremetal_deployment.yaml (and lower the count) and run overcloud node unprovision`),
           ...res.counts.map((c) => `${c.countParameter} ${c.from} -> ${c.to}: set ${c.countParameter}: ${c.to} in your environment files, or the next overcloud deploy scales ${c.group} back to ${c.from}`),
         ];
         process.stderr.write(notes.map((l) => `${l}\n`).join(''));

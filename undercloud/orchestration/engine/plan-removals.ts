@@ -14,7 +14,7 @@
 import type { ResourceRecord, StacksRepo } from '../../store/stacks.js';
 import { planMembers, RESOURCE_GROUP_TYPE } from '../resources/resource-group.js';
 import { SERVER_TYPE } from '../resources/server.js';
-import { deployedServerResource } from '../resources/deployed-server.js';
+import { DEPLOYED_SERVER_TYPE } from '../resources/deployed-server.js';
 import type { Json } from '../template/types.js';
 import type { PlanResource } from './plan.js';
 import { snapshotOf } from './runtime.js';
@@ -54,7 +54,7 @@ export function serversRemoved(repo: Pick<StacksRepo, 'resources'>, rootId: stri
 
 /** The servers a resource is, or holds in its nested stacks. */
 function serversUnder(repo: Pick<StacksRepo, 'resources'>, r: ResourceRecord, path: string[]): RemovedServerPreview[] {
-  if ((r.type === SERVER_TYPE || r.type === deployedServerResource.type) && r.refId !== undefined) return [{ path: path.join('/'), ...serverNames(r) }];
+  if ((r.type === SERVER_TYPE || r.type === DEPLOYED_SERVER_TYPE) && r.refId !== undefined) return [{ path: path.join('/'), ...serverNames(r) }];
   if (!r.nestedStackId) return [];
   return repo.resources(r.nestedStackId)
     .filter((c) => c.action !== 'DELETE' && !isRetired(c.name))

@@ -13,11 +13,12 @@ import type { ResourceRecord, StackRecord } from '../../store/stacks.js';
 import type { Json, Snippet, StackDefinition } from '../template/types.js';
 import { SERVER_TYPE } from '../resources/server.js';
 import { RESOURCE_GROUP_TYPE } from '../resources/resource-group.js';
+import { DEPLOYED_SERVER_TYPE } from '../resources/deployed-server.js';
 import { isRetired } from './retire.js';
 import { GroupNotScalableError, ServerNotInGroupError, ServerNotInStackError } from './errors.js';
 
 /** Provisioned servers, and pre-provisioned ones (removing those only takes them out of the stack). */
-const SERVER_TYPES = new Set([SERVER_TYPE, 'OS::Heat::DeployedServer']);
+const SERVER_TYPES = new Set([SERVER_TYPE, DEPLOYED_SERVER_TYPE]);
 
 export interface RemovedServer {
   /** What the operator named it by. */
@@ -29,6 +30,8 @@ export interface RemovedServer {
   /** The group (a resource of the root stack) and the member removed from it. */
   group: string;
   member: string;
+  /** An OS::Heat::DeployedServer: it leaves the stack, its node (if the undercloud deployed it) stays deployed. */
+  preProvisioned: boolean;
 }
 
 export interface GroupCountChange {
@@ -69,7 +72,7 @@ export function planServerRemoval(i: RemovalInput): RemovalPlan {
     seen.add(server.refId!);
     const { group, member } = memberOf(server, i);
     const list = byGroup.get(group) ?? [];
-    list.push({ target, hostname: hostnameOf(server), serverId: server.refId!, nodeId: stringAttr(server, 'node_id'), group, member });
+    list.push({ target, hostname: hostnameOf(server), serverId: server.refId!, nodeId: stringAttr(server, 'node_id'), group, member, preProvisioned: server.type === DEPLOYED_SERVER_TYPE });
     byGroup.set(group, list);
   }
 

@@ -10,8 +10,10 @@ interface DeployedServerProps {
   networks: Record<string, Json>;
 }
 
+export const DEPLOYED_SERVER_TYPE = 'OS::Heat::DeployedServer';
+
 export const deployedServerResource: ResourcePlugin<DeployedServerProps> = {
-  type: 'OS::Heat::DeployedServer',
+  type: DEPLOYED_SERVER_TYPE,
   description: 'A pre-provisioned server; its agent is reached by the server name.',
   properties: {
     type: 'object',

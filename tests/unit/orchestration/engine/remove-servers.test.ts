@@ -51,7 +51,7 @@ describe('removing named servers from a stack (overcloud node delete)', () => {
     const created = await h.deploy('overcloud', bundle(3));
     expect(created.outputs?.computes).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1', 'overcloud-novacompute-2']);
     const r = await removeAndWait(['overcloud-novacompute-1']);
-    expect(r.removed).toMatchObject([{ target: 'overcloud-novacompute-1', hostname: 'overcloud-novacompute-1', group: 'Compute', member: '1' }]);
+    expect(r.removed).toMatchObject([{ target: 'overcloud-novacompute-1', hostname: 'overcloud-novacompute-1', group: 'Compute', member: '1', preProvisioned: false }]);
     expect(r.counts).toEqual([{ group: 'Compute', countParameter: 'ComputeCount', from: 3, to: 2 }]);
     expect(r.final.outputs?.computes).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-2']);
     expect(h.servers.released).toBe(1);
@@ -180,7 +180,7 @@ resources:
     // A group of pre-provisioned servers scales down the same way (nothing to release); Fixed is untouched.
     await h.deploy('oc', bundleOf({ 'overcloud.yaml': top, 'inner.yaml': inner }), { N: 2, M: 2 });
     const r = h.engine.removeServers('oc', ['pre-0']);
-    expect(r.removed).toEqual([{ target: 'pre-0', hostname: 'pre-0', serverId: 'pre-0', nodeId: '', group: 'PreProvisioned', member: '0' }]);
+    expect(r.removed).toEqual([{ target: 'pre-0', hostname: 'pre-0', serverId: 'pre-0', nodeId: '', group: 'PreProvisioned', member: '0', preProvisioned: true }]);
     expect(r.counts).toEqual([{ group: 'PreProvisioned', countParameter: 'M', from: 2, to: 1 }]);
     const s2 = (await h.engine.wait('oc'))!;
     expect(`${s2.action}_${s2.status}`, s2.statusReason).toBe('UPDATE_COMPLETE');
