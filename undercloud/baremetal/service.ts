@@ -240,7 +240,8 @@ export class BaremetalService {
    * serving its hostname, or an available node (the one it names, else one matching its profile and
    * capabilities) reserved for it and deployed with its image. Every node is reserved in one transaction
    * first, so a file asking for more nodes than match changes nothing. Returns once each deploy has started;
-   * the caller follows the nodes (a node already serving its hostname is returned as it is).
+   * the caller follows the nodes (a node already serving its hostname is returned as it is, or deployed
+   * again when its deploy failed).
    */
   async provisionInstances(stack: string, instances: (Omit<AllocationRequest, 'key'> & { image: string; sshKeys: string[] })[]): Promise<{ hostname: string; node: Node }[]> {
     const reqs = instances.map((i) => ({ ...i, key: provisionKey(stack, i.hostname) }));
@@ -255,7 +256,11 @@ export class BaremetalService {
     const out: { hostname: string; node: Node }[] = [];
     for (const [i, pick] of picks.entries()) {
       try {
-        const r = await this.deployPicked(pick, reqs[i]!.image, reqs[i]!.sshKeys);
+        // Running provision again retries an instance whose deploy failed, on the same node.
+        const retry = !pick.fresh && pick.node.provisionState === 'deploy failed' && !pick.node.reservation;
+        const r = retry
+          ? await this.deploy(pick.node.id, { image_source: reqs[i]!.image, hostname: reqs[i]!.hostname, allocation_key: pick.req.key })
+          : await this.deployPicked(pick, reqs[i]!.image, reqs[i]!.sshKeys);
         out.push({ hostname: reqs[i]!.hostname, node: r.node });
       } catch (err) {
         // The deploys already started go on (the next provision finds them); the rest are not reserved.

@@ -63,6 +63,18 @@ describe('BaremetalService provision instances', () => {
     await settle(bm);
   });
 
+  it('running provision again deploys an instance whose deploy failed again, on the same node', async () => {
+    const bm = await ready({ a: 'compute' });
+    await bm.provisionInstances('oc', [inst('cmp-0')]);
+    await settle(bm);
+    bm.conductor.nodes.update(bm.show('a').node.id, { provisionState: 'deploy failed', lastError: 'image write failed' });
+    const r = await bm.provisionInstances('oc', [inst('cmp-0')]);
+    expect(r[0]!.node.name).toBe('a');
+    await settle(bm);
+    expect(bm.show('a').node).toMatchObject({ provisionState: 'active', instanceInfo: { hostname: 'cmp-0', allocation_key: 'provision:oc:cmp-0' } });
+    expect(bm.show('a').history.map((h) => h.toState).slice(-2)).toEqual(['deploying', 'active']);
+  });
+
   it('unprovisions named hostnames (or all) back to available; unknown hostnames are skipped', async () => {
     const bm = await ready({ a: 'compute', b: 'compute' });
     await bm.provisionInstances('oc', [inst('cmp-0'), inst('cmp-1')]);
