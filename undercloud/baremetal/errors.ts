@@ -77,10 +77,11 @@ export class NodeInMaintenanceError extends ConflictError {
   }
 }
 
-/** The node cannot be deleted in its state (Ironic allows manageable, enroll, adopt failed). */
+/** The node cannot be deleted in its state (Ironic allows manageable, enroll, adopt failed, or any state in maintenance). */
 export class NodeNotDeletableError extends ConflictError {
   constructor(readonly node: string, readonly state: string) {
-    super('NODE_NOT_DELETABLE', `node ${node} is in "${state}"; only nodes in enroll, manageable or adopt failed can be deleted (run "overcloud node manage ${node}" first)`);
+    super('NODE_NOT_DELETABLE', `node ${node} is in "${state}"; only nodes in enroll, manageable or adopt failed can be deleted, or a node in maintenance `
+      + `(run "overcloud node manage ${node}" first; for hardware that is gone, "overcloud node maintenance set ${node}")`);
   }
 }
 

@@ -418,10 +418,16 @@ export class BaremetalService {
     return masked(node);
   }
 
+  /**
+   * Ironic's node delete (`overcloud node unenroll`): from enroll, manageable, adopt failed (available with
+   * allow_deleting_available_nodes), or any state once the node is in maintenance.
+   */
   async delete(idOrName: string): Promise<Node> {
     const allowed: ProvisionState[] = [...DELETABLE_STATES, ...(this.cfg.allowDeletingAvailableNodes ? ['available' as const] : [])];
     const node = await this.conductor.withNode(idOrName, { purpose: 'delete', exclusive: true }, (task) => {
-      if (!allowed.includes(task.node.provisionState)) throw new NodeNotDeletableError(task.node.name, task.node.provisionState);
+      // Ironic's rule: in maintenance, any state (the way out for hardware that is dead or gone). A stack
+      // server on the node loses it; `overcloud node delete` then removes that server with nothing to release.
+      if (!allowed.includes(task.node.provisionState) && !task.node.maintenance) throw new NodeNotDeletableError(task.node.name, task.node.provisionState);
       // A deleted node's agent credentials must not outlive it.
       this.revokeAgent(task.node, 'deleted');
       this.store.tx(() => {

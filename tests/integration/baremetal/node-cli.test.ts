@@ -70,7 +70,7 @@ describe('overcloud node', () => {
     expect(rebuild.stderr).toContain('"rebuild" is not allowed in provision state "available"');
     const del = await oc('node', 'unenroll', 'ctl-0');
     expect(del.code).toBe(6);
-    expect(del.stderr).toContain('only nodes in enroll, manageable or adopt failed can be deleted');
+    expect(del.stderr).toContain('only nodes in enroll, manageable or adopt failed can be deleted, or a node in maintenance');
     expect((await oc('node', 'manage', 'ctl-0')).code).toBe(0);
     const clean = await oc('-f', 'json', 'node', 'clean', 'ctl-0', '--erase', 'full', '--wait', '60');
     expect(clean.code, clean.stderr).toBe(0);

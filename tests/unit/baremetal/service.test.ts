@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryConductor } from './helpers.js';
 import { BaremetalService } from '../../../undercloud/baremetal/service.js';
-import { DriverInfoError, NodeExistsError, NodeInMaintenanceError, NodeLockedError, NoNodeAvailableError, NotAvailableError } from '../../../undercloud/baremetal/errors.js';
+import { DriverInfoError, NodeExistsError, NodeNotDeletableError, NodeInMaintenanceError, NodeLockedError, NoNodeAvailableError, NotAvailableError } from '../../../undercloud/baremetal/errors.js';
 import { baremetalSection } from '../../../undercloud/baremetal/config.js';
 
 function service(automatedClean: boolean) {
@@ -124,6 +124,18 @@ describe('BaremetalService deploy (fake drivers)', () => {
 
     expect(bm.setMaintenance('f0', false, undefined)).toMatchObject({ maintenance: false, maintenanceReason: undefined });
     expect(bm.show('f0').history.at(-1)).toMatchObject({ event: 'maintenance unset' });
+  });
+
+  it('delete: only from enroll, manageable, adopt failed, or from any state in maintenance (Ironic)', async () => {
+    const bm = service(false);
+    bm.importNodes(doc, false);
+    await (await bm.manage('f0')).done;
+    await (await bm.provide('f0')).done;
+    await (await bm.deploy('f0', { image_source: 'golden', hostname: 'h-0' })).done;
+    expect(await bm.delete('f0').catch((e: unknown) => e)).toBeInstanceOf(NodeNotDeletableError);
+    bm.setMaintenance('f0', true, 'BMC dead');
+    expect((await bm.delete('f0')).name).toBe('f0');
+    expect(bm.list().map((n) => n.name)).toEqual(['i0']);
   });
 
   it('node set/unset: saves what the drivers accept, masks secrets in what it returns and records no values', async () => {

@@ -150,14 +150,20 @@ export function register(program: Command): void {
     });
   node
     .command('unenroll')
-    .description('remove nodes from the undercloud (only in enroll, manageable or adopt failed; Ironic\'s node delete)')
+    .description('remove nodes from the undercloud (only in enroll, manageable or adopt failed, or in maintenance; Ironic\'s node delete)')
     .argument('<nodes...>', 'names or ids')
     .action(async (names: string[], _opts: unknown, cmd: Command) => {
       const g = globals(cmd);
       const nc = nodeClient(g.config);
       try {
         const nodes: Node[] = [];
-        for (const name of names) nodes.push((await call(nc.conn, nc.client.deleteNode, nc.client, { node: name })).node!);
+        for (const name of names) {
+          const n = (await call(nc.conn, nc.client.deleteNode, nc.client, { node: name })).node!;
+          // A node in maintenance can go from any state: say which server it leaves without hardware.
+          const info = nodeView(n).instance_info as { hostname?: string; allocation_key?: string };
+          if (info.allocation_key) process.stderr.write(`node ${n.name} was serving ${info.hostname ?? info.allocation_key}: remove that server from its stack with "overcloud node delete ${info.hostname ?? n.id}"\n`);
+          nodes.push(n);
+        }
         if (g.format === 'table') out(nodes.map((n) => `deleted node ${n.name}\n`).join(''));
         else out(renderData(nodes.map(nodeView), g.format, () => ''));
       } finally {

@@ -1,0 +1,55 @@
+/**
+ * The default templates onto fake bare-metal nodes through the real daemon and CLI (server_driver =
+ * baremetal, fake agents): each role's servers are allocated by profile and deployed, their nodes carry
+ * the hostname and the allocation. Then hardware that is gone: a node whose BMC died is put in
+ * maintenance, unenrolled (Ironic allows any state in maintenance), and its server removed from the stack
+ * with `overcloud node delete` (nothing left to release).
+ */
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { runCli, OVERCLOUD_BIN, ROOT, type TestDaemon, daemonForBlock } from '../../helpers/daemon.js';
+
+const T = path.join(ROOT, 'templates');
+const DEPLOY = ['deploy', '--templates', T, '-e', path.join(T, 'environments', 'lab-minimal.yaml')];
+
+interface NodeView { name: string; id: string; provision_state: string; instance_info: { hostname?: string; allocation_key?: string } }
+
+describe('templates/ onto fake bare-metal nodes (server_driver = baremetal)', () => {
+  let d: TestDaemon;
+  daemonForBlock({ extraConfig: '[orchestration]\nserver_driver = baremetal\nagent_driver = fake\npoll_max_ms = 100\n\n[baremetal]\nsync_power_state_interval = 0\n' }, (x) => (d = x));
+  const oc = (...args: string[]) => runCli(OVERCLOUD_BIN, args, d.configFile);
+  const nodes = async () => JSON.parse((await oc('-f', 'json', 'node', 'list')).stdout) as NodeView[];
+
+  it('allocates one node per server by profile and deploys it as the server\'s hostname', async () => {
+    const file = path.join(d.dir, 'nodes.json');
+    writeFileSync(file, JSON.stringify({
+      nodes: ['control', 'compute', 'storage'].map((p, i) => ({ name: `${p}-a`, pm_type: 'fake', mac: [`52:54:00:dd:00:0${i}`], capabilities: `profile:${p}` })),
+    }));
+    expect((await oc('node', 'import', '--provide', file)).code).toBe(0);
+    const r = await oc(...DEPLOY);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('CREATE_COMPLETE');
+    expect((await nodes()).map((n) => [n.name, n.provision_state, n.instance_info.hostname]).sort()).toEqual([
+      ['compute-a', 'active', 'overcloud-novacompute-0'], ['control-a', 'active', 'overcloud-controller-0'], ['storage-a', 'active', 'overcloud-storage-0'],
+    ]);
+  });
+
+  it('a node that is gone: maintenance, unenroll from active, then node delete removes its server', async () => {
+    const refused = await oc('node', 'unenroll', 'compute-a');
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toContain('or a node in maintenance');
+    expect((await oc('node', 'maintenance', 'set', 'compute-a', '--reason', 'BMC dead')).code).toBe(0);
+    const un = await oc('node', 'unenroll', 'compute-a');
+    expect(un.code, un.stderr).toBe(0);
+    expect(un.stderr).toContain('node compute-a was serving overcloud-novacompute-0: remove that server from its stack with "overcloud node delete overcloud-novacompute-0"');
+
+    const r = await oc('node', 'delete', 'overcloud-novacompute-0', '--yes');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('UPDATE_COMPLETE');
+    expect(r.stderr).toContain('ComputeCount 1 -> 0');
+    const hostnames = (JSON.parse((await oc('stack', 'outputs', '--format', 'json')).stdout) as { hostnames: Record<string, string[]> }).hostnames;
+    expect(hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: [], Storage: ['overcloud-storage-0'] });
+    expect((await nodes()).map((n) => n.name).sort()).toEqual(['control-a', 'storage-a']);
+  });
+});
