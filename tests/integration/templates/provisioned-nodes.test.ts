@@ -101,6 +101,8 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
     const res = JSON.parse((await oc('stack', 'resources', '--nested', '--format', 'json')).stdout) as { name: string; type: string }[];
     const servers = res.filter((x) => x.name === 'Server').map((x) => x.type);
     expect(servers).toEqual(Array(4).fill('OS::Heat::DeployedServer'));
+    const stacks = JSON.parse((await oc('stack', 'list', '--format', 'json')).stdout) as { name: string; stack_status: string; deployment_status: string }[];
+    expect(stacks.map((x) => [x.name, x.stack_status, x.deployment_status])).toEqual([['overcloud', 'CREATE_COMPLETE', 'DEPLOY_SUCCESS']]);
     // `-b` writes the environment beside where it runs, named after the stack.
     expect(readFileSync(path.join(d.dir, 'overcloud-baremetal-deployed.yaml'), 'utf8')).toContain('compute-special');
   });

@@ -1,7 +1,7 @@
 /**
  * Stack commands: `overcloud status [--watch]`, `overcloud failures`, `overcloud delete [--yes]`,
  * `overcloud credentials` (writes STACKrc again, as TripleO's),
- * `overcloud stack events|outputs|resources|cancel` and `overcloud stack hook poll|clear` (Heat's
+ * `overcloud stack list|events|outputs|resources|cancel` and `overcloud stack hook poll|clear` (Heat's
  * breakpoints). Each calls one RPC and prints it (table, json or yaml).
  */
 import type { Command } from 'commander';
@@ -133,7 +133,24 @@ export function register(program: Command): void {
       });
     });
 
-  const stack = program.command('stack').description('stack details: events, outputs, resources; cancel');
+  const stack = program.command('stack').description('stack details: list, events, outputs, resources; cancel');
+
+  stack
+    .command('list')
+    .description('the stacks (overclouds) the undercloud holds, with their states')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await withConn(cmd, async (conn, orch) => {
+        const res = await call(conn, orch.listStacks, orch, {});
+        const views = res.stacks.map(stackView);
+        out(renderData(views, g.format, () => renderTable(views, [
+          { header: 'Name', get: (s) => s.name },
+          { header: 'Stack Status', get: (s) => s.stack_status },
+          { header: 'Deployment Status', get: (s) => s.deployment_status },
+          { header: 'Updated', get: (s) => s.updated_at },
+        ])));
+      });
+    });
 
   stack
     .command('events')
