@@ -70,6 +70,13 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
 
   it('provisions the instances and writes the deployed-server environment; a second run changes nothing', async () => {
     writeFileSync(file(), deployment(true));
+    // --dry-run with -b plans with the environment provisioning would write, and provisions nothing.
+    const dry = await oc(...DEPLOY, '-b', file(), '--dry-run', '--format', 'json');
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { resources: { name: string; properties: { count?: number } }[] };
+    expect(plan.resources.filter((x) => ['Controller', 'Compute', 'Storage'].includes(x.name)).map((x) => [x.name, x.properties.count])).toEqual([['Controller', 1], ['Compute', 2], ['Storage', 1]]);
+    expect((await nodes()).every((n) => n.provision_state === 'available')).toBe(true);
+
     const r = await oc('-f', 'json', 'node', 'provision', file(), '-o', path.join(d.dir, 'deployed.yaml'));
     expect(r.code, r.stderr).toBe(0);
     const list = JSON.parse(r.stdout) as InstanceView[];

@@ -99,6 +99,16 @@ export async function provisionFromFile(nc: NodeClient, file: string, stack: str
   return instances;
 }
 
+/**
+ * The environment `provisionFromFile` would write, without provisioning anything (for `deploy -b
+ * --dry-run`): instances not provisioned yet have no address.
+ */
+export async function plannedEnvironment(nc: NodeClient, file: string, stack: string): Promise<string> {
+  const expanded = readDeployment(file, stack);
+  const instances = (await call(nc.conn, nc.client.listInstances, nc.client, { stack })).instances;
+  return deployedEnvironment(expanded, instances, path.basename(file));
+}
+
 export function register(program: Command): void {
   const node = nodeCommand(program);
   node

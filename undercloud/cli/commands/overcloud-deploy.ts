@@ -6,10 +6,12 @@
  * Rollback is off by default, as TripleO deploys (Heat's disable_rollback=true); `--enable-rollback` turns it on.
  * `-b baremetal_deployment.yaml` first provisions its nodes (as `overcloud node provision`, writing
  * STACK-baremetal-deployed.yaml), then deploys with DIR/environments/deployed-server.yaml and that file
- * after every -e file, so the counts are the provisioned ones.
+ * after every -e file, so the counts are the provisioned ones; with --dry-run it provisions nothing and plans
+ * with the environment it would write.
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
@@ -23,7 +25,7 @@ import { EXIT } from '../common/errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 import { deployFailed, printFailures } from './overcloud-stack.js';
 import { writeStackRc } from './stack-rc.js';
-import { defaultDeployedEnvironment, provisionFromFile } from './node-instances.js';
+import { defaultDeployedEnvironment, plannedEnvironment, provisionFromFile } from './node-instances.js';
 import { nodeClient } from './node-common.js';
 import { InvalidError } from '../../errors.js';
 
@@ -35,19 +37,27 @@ interface PlanView {
   removedServers: { path: string; hostname: string; nodeId: string }[];
 }
 
-/** `-b`: provisions the file's nodes and returns the two environments that deploy onto them. */
-async function provisioned(config: string, templates: string, file: string, stack: string, dryRun: boolean, timeoutS: number, quiet: boolean): Promise<string[]> {
-  if (dryRun) throw new InvalidError('CLI_USAGE', `--dry-run does not provision: run "overcloud node provision --stack ${stack} ${file}" first, then --dry-run with -e ${templates}/environments/deployed-server.yaml -e ${defaultDeployedEnvironment(stack)}`);
+/**
+ * `-b`: provisions the file's nodes and returns the two environments that deploy onto them. With --dry-run
+ * nothing is provisioned: the environment it would write goes to a temporary file (removed by `cleanup`).
+ */
+async function provisioned(config: string, templates: string, file: string, stack: string, dryRun: boolean, timeoutS: number, quiet: boolean): Promise<{ files: string[]; cleanup: () => void }> {
   const registry = path.join(templates, 'environments', 'deployed-server.yaml');
   if (!existsSync(registry)) throw new InvalidError('CLI_USAGE', `-b needs ${registry}: the environment that maps the roles to pre-provisioned servers`);
-  const output = defaultDeployedEnvironment(stack);
   const nc = nodeClient(config);
   try {
+    if (dryRun) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'overcloud-dry-run-'));
+      const planned = path.join(dir, defaultDeployedEnvironment(stack));
+      writeFileSync(planned, await plannedEnvironment(nc, file, stack));
+      return { files: [registry, planned], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    }
+    const output = defaultDeployedEnvironment(stack);
     await provisionFromFile(nc, file, stack, output, timeoutS, quiet);
+    return { files: [registry, output], cleanup: () => undefined };
   } finally {
     nc.conn.close();
   }
-  return [registry, output];
 }
 
 export function register(program: Command): void {
@@ -69,8 +79,14 @@ export function register(program: Command): void {
     .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string }, cmd: Command) => {
       const g = globals(cmd);
       const environments = [...(opts.environmentFile ?? [])];
-      if (opts.baremetalDeployment) environments.push(...(await provisioned(g.config, opts.templates, opts.baremetalDeployment, opts.stack, opts.dryRun, Number(opts.timeout) * 60, g.format !== 'table')));
-      const bundle = await loadBundle(opts.templates, { environments, ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
+      const bm = opts.baremetalDeployment ? await provisioned(g.config, opts.templates, opts.baremetalDeployment, opts.stack, opts.dryRun, Number(opts.timeout) * 60, g.format !== 'table') : undefined;
+      if (bm) environments.push(...bm.files);
+      let bundle;
+      try {
+        bundle = await loadBundle(opts.templates, { environments, ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
+      } finally {
+        bm?.cleanup();
+      }
       const req: StackRequest = {
         name: opts.stack,
         bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
