@@ -143,6 +143,9 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
     expect((await hostnames()).Storage).toEqual([]);
     expect((await nodes()).find((n) => n.name === 'sto-a')!.provision_state).toBe('active');
 
+    const inUse = await oc('node', 'unprovision', '--all', file());
+    expect(inUse.code).toBe(4); // no terminal, no --yes
+    expect(inUse.stderr).toContain('warning: overcloud-controller-0, overcloud-novacompute-1 are still in stack overcloud (deploy without them first).');
     expect((await oc('delete', '--yes')).code).toBe(0);
     const un = await oc('-f', 'json', 'node', 'unprovision', '--all', '--yes', file());
     expect(un.code, un.stderr).toBe(0);

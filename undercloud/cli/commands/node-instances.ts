@@ -14,6 +14,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Instance } from '../../../proto/gen/undercloud/v1/baremetal.js';
+import { OrchestrationClient } from '../../../proto/gen/undercloud/v1/orchestration.js';
+import { DEPLOYED_SERVER_TYPE } from '../../orchestration/resources/deployed-server.js';
 import { expandBaremetalDeployment, type ExpandedDeployment } from '../../orchestration/roles/baremetal-deployment.js';
 import { TemplateErrors } from '../../orchestration/errors.js';
 import { InvalidError } from '../../errors.js';
@@ -109,6 +111,17 @@ export async function plannedEnvironment(nc: NodeClient, file: string, stack: st
   return deployedEnvironment(expanded, instances, path.basename(file));
 }
 
+/** Which of these hostnames are live OS::Heat::DeployedServer resources of `stack` (none when it does not exist). */
+async function serversInStack(nc: NodeClient, stack: string, hostnames: string[]): Promise<string[]> {
+  const orch = nc.conn.client(OrchestrationClient);
+  const stacks = (await call(nc.conn, orch.listStacks, orch, {})).stacks;
+  if (!stacks.some((x) => x.name === stack)) return [];
+  const live = (await call(nc.conn, orch.listResources, orch, { name: stack, nested: true })).resources
+    .filter((r) => r.type === DEPLOYED_SERVER_TYPE && r.action !== 'DELETE' && !(r.action === 'CREATE' && r.status === 'FAILED'))
+    .map((r) => r.physicalId);
+  return hostnames.filter((h) => live.includes(h));
+}
+
 export function register(program: Command): void {
   const node = nodeCommand(program);
   node
@@ -152,7 +165,11 @@ export function register(program: Command): void {
           return;
         }
         const names = targets.map((i) => `${i.hostname} (node ${i.node?.name})`).join(', ');
-        if (!(await confirmed(`Unprovision ${names}? Their disks are cleaned and the nodes go back to available.`, `unprovision ${names}`, opts.yes))) {
+        // Still a server of the stack: the overcloud would lose that node without a deploy that says so.
+        const inUse = await serversInStack(nc, opts.stack, targets.map((i) => i.hostname));
+        const warning = inUse.length > 0 ? ` ${inUse.join(', ')} ${inUse.length > 1 ? 'are' : 'is'} still in stack ${opts.stack} (deploy without ${inUse.length > 1 ? 'them' : 'it'} first).` : '';
+        if (warning) process.stderr.write(`warning:${warning}\n`);
+        if (!(await confirmed(`Unprovision ${names}?${warning} Their disks are cleaned and the nodes go back to available.`, `unprovision ${names}`, opts.yes))) {
           out('nothing unprovisioned\n');
           return;
         }
