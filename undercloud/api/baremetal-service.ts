@@ -30,8 +30,8 @@ function requireStack(stack: string): string {
 
 export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService): void {
   const withPorts = (id: string) => bm.show(id);
-  const instances = (list: { hostname: string; node: Node }[]) => ({
-    instances: list.map((i) => ({ hostname: i.hostname, node: nodeToProto(i.node, withPorts(i.node.id).ports), ctlplaneIp: bm.agentAddress(i.node.id) ?? '' })),
+  const instances = (list: { hostname: string; node: Node; ctlplaneIp?: string | undefined }[]) => ({
+    instances: list.map((i) => ({ hostname: i.hostname, node: nodeToProto(i.node, withPorts(i.node.id).ports), ctlplaneIp: i.ctlplaneIp ?? '' })),
   });
   server.addService(BaremetalGrpc, {
     importNodes: unary(ctx.log, async (req: ImportNodesRequest) => {

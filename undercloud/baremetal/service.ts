@@ -218,7 +218,10 @@ export class BaremetalService {
       );
       // Names the installed system: the orchestration engine applies a stack's configs again to a server
       // whose deployed_at changed since they ran (a rebuild), through ServerPort.instance.
-      task.update({ instanceInfo: { ...task.node.instanceInfo, deployed_at: new Date().toISOString() } });
+      // The address the installed system's agent connected from: its control-plane address, kept for when
+      // the agent is away (a reboot) and someone asks (overcloud node provision's DeployedServerPortMap).
+      const ip = agentBased ? this.agentAddress(task.node.id) : undefined;
+      task.update({ instanceInfo: { ...task.node.instanceInfo, deployed_at: new Date().toISOString(), ...(ip ? { ctlplane_ip: ip } : {}) } });
       task.process('done', { message: mode === 'rebuild' ? 'rebuilt' : 'deployed' });
     });
     return { node: masked(r.node), done: r.done };
@@ -271,9 +274,15 @@ export class BaremetalService {
     return out;
   }
 
-  /** The nodes `overcloud node provision` allocated for `stack`, by hostname. */
-  instances(stack: string): { hostname: string; node: Node }[] {
-    return provisionedInstances(this.nodes.list(), stack).map((i) => ({ hostname: i.hostname, node: masked(i.node) }));
+  /**
+   * The nodes `overcloud node provision` allocated for `stack`, by hostname, with each one's control-plane
+   * address: where its agent connects from now, else where it connected from when its deploy finished.
+   */
+  instances(stack: string): { hostname: string; node: Node; ctlplaneIp: string | undefined }[] {
+    return provisionedInstances(this.nodes.list(), stack).map((i) => {
+      const recorded = i.node.instanceInfo.ctlplane_ip;
+      return { hostname: i.hostname, node: masked(i.node), ctlplaneIp: this.agentAddress(i.node.id) ?? (typeof recorded === 'string' ? recorded : undefined) };
+    });
   }
 
   /**

@@ -34,6 +34,10 @@ describe('BaremetalService provision instances', () => {
     expect(bm.instances('oc').map((i) => [i.hostname, i.node.name, i.node.provisionState])).toEqual([['cmp-0', 'b', 'active'], ['cmp-1', 'a', 'active'], ['ctl-0', 'c', 'active']]);
     expect(bm.show('a').node.instanceInfo).toMatchObject({ hostname: 'cmp-1', image_source: 'golden', allocation_key: 'provision:oc:cmp-1' });
     expect(bm.instances('other')).toEqual([]);
+    // Without a connected agent the address is the one recorded when the deploy finished (none for fake nodes).
+    expect(bm.instances('oc').map((i) => i.ctlplaneIp)).toEqual([undefined, undefined, undefined]);
+    bm.conductor.nodes.update(bm.show('a').node.id, { instanceInfo: { ...bm.show('a').node.instanceInfo, ctlplane_ip: '192.0.2.9' } });
+    expect(bm.instances('oc').find((i) => i.hostname === 'cmp-1')!.ctlplaneIp).toBe('192.0.2.9');
 
     const deploys = bm.show('a').history.filter((h) => h.toState === 'deploying').length;
     const again = await bm.provisionInstances('oc', [inst('cmp-0', { profile: 'compute' }), inst('cmp-1', { node: 'a' }), inst('ctl-0', { profile: 'control' })]);
