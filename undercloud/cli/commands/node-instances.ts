@@ -96,6 +96,8 @@ export async function provisionFromFile(nc: NodeClient, file: string, stack: str
     process.stderr.write(`still provisioned though marked provisioned: false: ${still.map((i) => i.hostname).join(', ')}; `
       + `deploy the stack without them, then run "overcloud node unprovision --stack ${stack} ${file}"\n`);
   }
+  const unknown = instances.filter((i) => !i.ctlplaneIp).map((i) => i.hostname);
+  if (unknown.length > 0 && !quiet) process.stderr.write(`no control-plane address known for ${unknown.join(', ')} (no node agent has connected from it): the stack will list it without one\n`);
   writeAtomically(output, deployedEnvironment(expanded, instances, path.basename(file)));
   if (!quiet) process.stderr.write(`deployed-server environment written to ${output}\n`);
   return instances;
