@@ -260,7 +260,8 @@ describe('the operator flow, end to end in the VM lab', () => {
   it('overcloud node provision deploys the freed node for a second stack, whose deployed server reaches it by hostname', async () => {
     const free = (await nodes()).find((n) => n.provision_state === 'available' && /compute/.test(n.name))!;
     const bm = path.join(work, 'edge-baremetal-deployment.yaml');
-    writeFileSync(bm, `- name: Compute\n  count: 1\n  instances:\n    - {hostname: edge-compute-0, name: ${free.name}}\n`);
+    // The lab's golden image (lab-minimal's <Role>Image), as the stack's servers use it.
+    writeFileSync(bm, `- name: Compute\n  count: 1\n  defaults: {image: {href: overcloud-lab-minimal}}\n  instances:\n    - {hostname: edge-compute-0, name: ${free.name}}\n`);
     const envFile = path.join(work, 'edge-deployed.yaml');
     const p = await phase('node provision (stack edge)', () => ocWithin(25 * MIN, 'node', 'provision', '--stack', 'edge', '-o', envFile, bm));
     expect(p.code, explain(p)).toBe(0);
