@@ -135,6 +135,36 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
     expect((await oc('node', 'unprovision', file(), '--yes')).stderr).toContain('nothing to unprovision');
   });
 
+  it('node delete -b removes the instances the file marks provisioned: false from the stack, then unprovisions them', async () => {
+    writeFileSync(file(), `
+- name: Controller
+  count: 1
+  defaults: {profile: control}
+- name: Compute
+  count: 0
+  defaults: {profile: compute}
+  instances:
+    - {hostname: compute-special, name: cmp-b, provisioned: false}
+    - {hostname: overcloud-novacompute-1, provisioned: false}
+- name: Storage
+  count: 1
+  defaults: {profile: storage}
+`);
+    const refused = await oc('node', 'delete', '-b', file());
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('refusing to remove overcloud-novacompute-1 from stack overcloud and unprovision overcloud-novacompute-1 without --yes');
+    const r = await oc('node', 'delete', '-b', file(), '--yes');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('UPDATE_COMPLETE');
+    expect(r.stderr).toContain('ComputeCount 1 -> 0\n'); // the file gives 0 too: nothing to set
+    expect(r.stderr).toContain('unprovisioned overcloud-novacompute-1 (node cmp-a: available)');
+    expect(r.stderr).not.toContain('stays deployed');
+    expect((await hostnames()).Compute).toEqual([]);
+    expect((await nodes()).filter((n) => n.provision_state === 'available').map((n) => n.name).sort()).toEqual(['cmp-a', 'cmp-b']);
+    expect((await oc('node', 'delete', '-b', file(), '--yes')).stderr).toContain('nothing to delete');
+    expect((await oc('node', 'delete')).code).toBe(4);
+  });
+
   it('node delete takes a pre-provisioned server out of the stack and says its node stays deployed; unprovision --all frees the rest', async () => {
     const r = await oc('node', 'delete', 'overcloud-storage-0', '--yes');
     expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -145,11 +175,11 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
 
     const inUse = await oc('node', 'unprovision', '--all', file());
     expect(inUse.code).toBe(4); // no terminal, no --yes
-    expect(inUse.stderr).toContain('warning: overcloud-controller-0, overcloud-novacompute-1 are still in stack overcloud (deploy without them first).');
+    expect(inUse.stderr).toContain('warning: overcloud-controller-0 is still in stack overcloud (deploy without it first).');
     expect((await oc('delete', '--yes')).code).toBe(0);
     const un = await oc('-f', 'json', 'node', 'unprovision', '--all', '--yes', file());
     expect(un.code, un.stderr).toBe(0);
-    expect((JSON.parse(un.stdout) as InstanceView[]).map((i) => i.hostname)).toEqual(['overcloud-controller-0', 'overcloud-novacompute-1', 'overcloud-storage-0']);
+    expect((JSON.parse(un.stdout) as InstanceView[]).map((i) => i.hostname)).toEqual(['overcloud-controller-0', 'overcloud-storage-0']);
     expect((await nodes()).map((n) => n.provision_state)).toEqual(['available', 'available', 'available', 'available']);
   });
 });

@@ -47,7 +47,7 @@ function view(i: Instance): Record<string, unknown> {
   return { hostname: i.hostname, node: i.node?.name ?? '', node_id: i.node?.id ?? '', provision_state: i.node?.provisionState ?? '', ctlplane_ip: i.ctlplaneIp || null };
 }
 
-function printInstances(format: ReturnType<typeof globals>['format'], list: Instance[]): void {
+export function printInstances(format: ReturnType<typeof globals>['format'], list: Instance[]): void {
   out(renderData(list.map(view), format, () => renderTable(list, [
     { header: 'Hostname', get: (i) => i.hostname },
     { header: 'Node', get: (i) => i.node?.name ?? '' },
@@ -113,6 +113,26 @@ export async function plannedEnvironment(nc: NodeClient, file: string, stack: st
   return deployedEnvironment(expanded, instances, path.basename(file));
 }
 
+/**
+ * What `overcloud node delete -b FILE` acts on: the instances FILE marks `provisioned: false` that are still
+ * provisioned for `stack`, those of them still servers of the stack, and the counts FILE gives.
+ */
+export async function markedForRemoval(nc: NodeClient, file: string, stack: string): Promise<{ provisioned: Instance[]; inStack: string[]; counts: Record<string, unknown> }> {
+  const expanded = readDeployment(file, stack);
+  const marked = new Set(expanded.instances.filter((i) => !i.provisioned).map((i) => i.hostname));
+  const provisioned = (await call(nc.conn, nc.client.listInstances, nc.client, { stack })).instances.filter((i) => marked.has(i.hostname));
+  const inStack = await serversInStack(nc, stack, [...marked]);
+  return { provisioned, inStack, counts: expanded.parameters };
+}
+
+/** Undeploys these instances of `stack` and waits until their nodes are available; returns them as they end. */
+export async function unprovisionAndWait(nc: NodeClient, stack: string, hostnames: string[], timeoutS: number | undefined, quiet: boolean): Promise<Instance[]> {
+  const res = await call(nc.conn, nc.client.unprovisionInstances, nc.client, { stack, hostnames, all: false }, 120_000);
+  if (timeoutS === undefined || res.instances.length === 0) return res.instances;
+  const nodes = await waitForNodes(nc, res.instances.map((i) => i.node!.id), 'available', timeoutS, quiet);
+  return res.instances.map((i, k) => ({ ...i, node: nodes[k]!, ctlplaneIp: '' }));
+}
+
 /** Which of these hostnames are live OS::Heat::DeployedServer resources of `stack` (none when it does not exist). */
 async function serversInStack(nc: NodeClient, stack: string, hostnames: string[]): Promise<string[]> {
   const orch = nc.conn.client(OrchestrationClient);
@@ -175,14 +195,7 @@ export function register(program: Command): void {
           out('nothing unprovisioned\n');
           return;
         }
-        const res = await call(nc.conn, nc.client.unprovisionInstances, nc.client, { stack: opts.stack, hostnames: targets.map((i) => i.hostname), all: false }, 120_000);
-        const w = waitSeconds(opts.wait, 3600);
-        let list = res.instances;
-        if (w !== undefined && list.length > 0) {
-          const nodes = await waitForNodes(nc, list.map((i) => i.node!.id), 'available', w, g.format !== 'table');
-          list = list.map((i, k) => ({ ...i, node: nodes[k]!, ctlplaneIp: '' }));
-        }
-        printInstances(g.format, list);
+        printInstances(g.format, await unprovisionAndWait(nc, opts.stack, targets.map((i) => i.hostname), waitSeconds(opts.wait, 3600), g.format !== 'table'));
       } finally {
         nc.conn.close();
       }
