@@ -329,6 +329,23 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     }
   }, TIMEOUT);
 
+  it('HostnameMap renames allocated servers, and DeploymentServerBlacklist matches the name given', async () => {
+    h = harness();
+    const dir = mkdtempSync(path.join(tmpdir(), 'hostmap-'));
+    try {
+      const env = path.join(dir, 'map.yaml');
+      writeFileSync(env, 'parameter_defaults:\n  HostnameMap: {overcloud-novacompute-0: rack1-cmp-01}\n  DeploymentServerBlacklist: [rack1-cmp-01]\n');
+      const s = await h.deploy('overcloud', await bundle([LAB, env]));
+      expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+      expect((s!.outputs!.hostnames as Record<string, string[]>).Compute).toEqual(['rack1-cmp-01']);
+      const compute = [...h.servers.servers.values()].find((x) => x.req.hostname === 'rack1-cmp-01');
+      expect(compute).toBeDefined();
+      expect(runs(h.agent.dispatched).some((r) => r.server === compute!.id)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, TIMEOUT);
+
   it('pre-provisioned servers (environments/deployed-server.yaml): named by HostnameMap, no server allocated, blacklisted by that name', async () => {
     h = harness();
     const dir = mkdtempSync(path.join(tmpdir(), 'deployed-'));
