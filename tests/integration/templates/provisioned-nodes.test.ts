@@ -66,6 +66,13 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
     expect(many.code).toBe(6);
     expect(many.stderr).toContain('no available node matches {"profile":"compute"} for overcloud-novacompute-2');
     expect((await nodes()).every((n) => n.provision_state === 'available' && n.instance_info.allocation_key === undefined)).toBe(true);
+
+    // deploy -b with a role the file forgets (roles_data gives Storage a count of 1): refused before provisioning.
+    writeFileSync(file(), '- name: Controller\n  defaults: {profile: control}\n- name: Compute\n  defaults: {profile: compute}\n');
+    const forgot = await oc(...DEPLOY, '-b', file());
+    expect(forgot.code).toBe(4);
+    expect(forgot.stderr).toContain(`${file()} does not list Storage (count 1): with -b every role's servers are pre-provisioned`);
+    expect((await nodes()).every((n) => n.provision_state === 'available' && n.instance_info.allocation_key === undefined)).toBe(true);
   });
 
   it('provisions the instances and writes the deployed-server environment; a second run changes nothing', async () => {

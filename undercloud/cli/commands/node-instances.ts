@@ -103,6 +103,11 @@ export async function provisionFromFile(nc: NodeClient, file: string, stack: str
   return instances;
 }
 
+/** The roles a baremetal_deployment.yaml lists (with count 0 too). */
+export function listedRoles(file: string, stack: string): Set<string> {
+  return new Set(Object.keys(readDeployment(file, stack).parameters).filter((k) => k.endsWith('HostnameFormat')).map((k) => k.slice(0, -'HostnameFormat'.length)));
+}
+
 /**
  * The environment `provisionFromFile` would write, without provisioning anything (for `deploy -b
  * --dry-run`): instances not provisioned yet have no address.

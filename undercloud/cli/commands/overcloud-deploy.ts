@@ -12,6 +12,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { parse as parseYaml } from 'yaml';
 import path from 'node:path';
 import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
@@ -25,7 +26,7 @@ import { EXIT } from '../common/errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 import { deployFailed, printFailures } from './overcloud-stack.js';
 import { writeStackRc } from './stack-rc.js';
-import { defaultDeployedEnvironment, plannedEnvironment, provisionFromFile } from './node-instances.js';
+import { defaultDeployedEnvironment, listedRoles, plannedEnvironment, provisionFromFile } from './node-instances.js';
 import { nodeClient } from './node-common.js';
 import { InvalidError } from '../../errors.js';
 
@@ -37,27 +38,71 @@ interface PlanView {
   removedServers: { path: string; hostname: string; nodeId: string }[];
 }
 
-/**
- * `-b`: provisions the file's nodes and returns the two environments that deploy onto them. With --dry-run
- * nothing is provisioned: the environment it would write goes to a temporary file (removed by `cleanup`).
- */
-async function provisioned(config: string, templates: string, file: string, stack: string, dryRun: boolean, timeoutS: number, quiet: boolean): Promise<{ files: string[]; cleanup: () => void }> {
+function deployedServerRegistry(templates: string): string {
   const registry = path.join(templates, 'environments', 'deployed-server.yaml');
   if (!existsSync(registry)) throw new InvalidError('CLI_USAGE', `-b needs ${registry}: the environment that maps the roles to pre-provisioned servers`);
+  return registry;
+}
+
+/** `-b`, before anything is provisioned: the environments the deploy would get (the written one in a temporary folder). */
+async function plannedFiles(config: string, templates: string, file: string, stack: string): Promise<{ files: string[]; cleanup: () => void }> {
+  const registry = deployedServerRegistry(templates);
   const nc = nodeClient(config);
   try {
-    if (dryRun) {
-      const dir = mkdtempSync(path.join(tmpdir(), 'overcloud-dry-run-'));
-      const planned = path.join(dir, defaultDeployedEnvironment(stack));
-      writeFileSync(planned, await plannedEnvironment(nc, file, stack));
-      return { files: [registry, planned], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-    }
-    const output = defaultDeployedEnvironment(stack);
-    await provisionFromFile(nc, file, stack, output, timeoutS, quiet);
-    return { files: [registry, output], cleanup: () => undefined };
+    const dir = mkdtempSync(path.join(tmpdir(), 'overcloud-deploy-'));
+    const planned = path.join(dir, defaultDeployedEnvironment(stack));
+    writeFileSync(planned, await plannedEnvironment(nc, file, stack));
+    return { files: [registry, planned], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   } finally {
     nc.conn.close();
   }
+}
+
+/** `-b`: provisions the file's nodes and returns the two environments that deploy onto them. */
+async function provisionedFiles(config: string, templates: string, file: string, stack: string, timeoutS: number, quiet: boolean): Promise<string[]> {
+  const registry = deployedServerRegistry(templates);
+  const output = defaultDeployedEnvironment(stack);
+  const nc = nodeClient(config);
+  try {
+    await provisionFromFile(nc, file, stack, output, timeoutS, quiet);
+  } finally {
+    nc.conn.close();
+  }
+  return [registry, output];
+}
+
+/**
+ * With -b every role's servers are pre-provisioned: a role the file does not list but whose count is not 0
+ * (roles_data's CountDefault, an environment) would get servers with no node behind them, whose deploy
+ * steps wait for an agent that never comes. Refused before anything is provisioned.
+ */
+function refuseUnlistedRoles(plan: PlanView, rolesYaml: string, listed: Set<string>, file: string): void {
+  const parsed = rolesYaml ? parseYaml(rolesYaml) as unknown : [];
+  const roles = (Array.isArray(parsed) ? parsed as { name?: unknown }[] : []).map((r) => r.name).filter((n): n is string => typeof n === 'string');
+  const unlisted = roles.filter((r) => !listed.has(r))
+    .map((r) => ({ role: r, count: Number((plan.resources.find((x) => x.name === r)?.properties as { count?: unknown } | undefined)?.count ?? 0) }))
+    .filter((x) => x.count > 0);
+  if (unlisted.length > 0) {
+    throw new InvalidError('CLI_USAGE', `${file} does not list ${unlisted.map((x) => `${x.role} (count ${x.count})`).join(', ')}: with -b every role's servers are pre-provisioned, `
+      + 'so those would have no node; list each role (count: 0 for none)');
+  }
+}
+
+/** The stack request for these environments. */
+async function stackRequest(opts: DeployOptions, environments: string[]): Promise<StackRequest> {
+  const bundle = await loadBundle(opts.templates, { environments, ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
+  return {
+    name: opts.stack,
+    bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
+    parametersJson: JSON.stringify(keyValues(opts.parameter, '--parameter')),
+    timeoutMinutes: Number(opts.timeout),
+    rollback: opts.enableRollback,
+  };
+}
+
+interface DeployOptions {
+  templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string;
+  wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string;
 }
 
 export function register(program: Command): void {
@@ -76,27 +121,28 @@ export function register(program: Command): void {
     .option('-b, --baremetal-deployment <file>', 'provision the nodes of this baremetal_deployment.yaml first and deploy onto them (pre-provisioned servers)')
     .option('-y, --yes', 'do not ask before an update that removes servers', false)
     .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) after a successful deploy', '.')
-    .action(async (opts: { templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string; wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string }, cmd: Command) => {
+    .action(async (opts: DeployOptions, cmd: Command) => {
       const g = globals(cmd);
       const environments = [...(opts.environmentFile ?? [])];
-      const bm = opts.baremetalDeployment ? await provisioned(g.config, opts.templates, opts.baremetalDeployment, opts.stack, opts.dryRun, Number(opts.timeout) * 60, g.format !== 'table') : undefined;
-      if (bm) environments.push(...bm.files);
-      let bundle;
-      try {
-        bundle = await loadBundle(opts.templates, { environments, ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
-      } finally {
-        bm?.cleanup();
-      }
-      const req: StackRequest = {
-        name: opts.stack,
-        bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
-        parametersJson: JSON.stringify(keyValues(opts.parameter, '--parameter')),
-        timeoutMinutes: Number(opts.timeout),
-        rollback: opts.enableRollback,
-      };
+      const file = opts.baremetalDeployment;
       const conn = connect(g.config);
       try {
         const orch = conn.client(OrchestrationClient);
+        let req: StackRequest;
+        if (file) {
+          // Checked on the plan with the environment provisioning would write, before any node is touched.
+          const planned = await plannedFiles(g.config, opts.templates, file, opts.stack);
+          try {
+            req = await stackRequest(opts, [...environments, ...planned.files]);
+          } finally {
+            planned.cleanup();
+          }
+          const plan = JSON.parse((await call(conn, orch.previewStack, orch, req, 120_000)).planJson) as PlanView;
+          refuseUnlistedRoles(plan, req.bundle!.files[req.bundle!.rolesData] ?? '', listedRoles(file, opts.stack), file);
+          if (!opts.dryRun) req = await stackRequest(opts, [...environments, ...(await provisionedFiles(g.config, opts.templates, file, opts.stack, Number(opts.timeout) * 60, g.format !== 'table'))]);
+        } else {
+          req = await stackRequest(opts, environments);
+        }
         if (opts.dryRun) {
           const plan = JSON.parse((await call(conn, orch.previewStack, orch, req, 120_000)).planJson) as PlanView;
           out(renderData(plan, g.format, () => renderTable(plan.resources, [
