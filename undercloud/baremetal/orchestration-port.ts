@@ -40,6 +40,14 @@ export function baremetalServerPort(service: BaremetalService, addressOf: (nodeI
         return undefined;
       }
     },
+    deployedHostname(nodeNameOrId: string): string | undefined {
+      try {
+        const h = service.getNodeUnmasked(nodeNameOrId).instanceInfo.hostname;
+        return typeof h === 'string' ? h : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     async instance(serverId: string): Promise<string | undefined> {
       try {
         const at = service.getNodeUnmasked(serverId).instanceInfo.deployed_at;

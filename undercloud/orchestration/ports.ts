@@ -48,6 +48,11 @@ export interface ServerPort {
   instance?(serverId: string, signal: AbortSignal): Promise<string | undefined>;
   /** The server id of a bare-metal node named by name or id (`overcloud node delete NODE`); undefined when unknown. */
   lookup?(nodeNameOrId: string): string | undefined;
+  /**
+   * The hostname a bare-metal node named by name or id was deployed as: a pre-provisioned server
+   * (OS::Heat::DeployedServer) is known to the stack by that name only. Undefined when unknown.
+   */
+  deployedHostname?(nodeNameOrId: string): string | undefined;
 }
 
 export interface DeploymentRequest {

@@ -149,7 +149,8 @@ export class StackEngine {
     const loaded = loadTemplate(bundle, { templateFile: stack.template.templateFile, parameters: stack.template.parameters, depth: 0, maxDepth: this.options.maxNestedDepth });
     const plan = planServerRemoval({
       root: stack, definition: loaded.definition, parameterValues: loaded.parameterValues, resources: this.repo.treeResources(stack.id),
-      stack: (id) => this.repo.get(id), targets, serverOfNode: (t) => this.ports.servers.lookup?.(t),
+      stack: (id) => this.repo.get(id), targets,
+      serverOfNode: (t) => this.ports.servers.lookup?.(t), hostnameOfNode: (t) => this.ports.servers.deployedHostname?.(t),
     });
     const updated = this.updateStack({ name: stack.name, bundle, parameters: plan.parameters, timeoutMinutes: timeoutMinutes ?? stack.timeoutMinutes });
     return { ...plan, stack: updated };

@@ -59,6 +59,8 @@ export interface RemovalInput {
   targets: string[];
   /** The server id a bare-metal node name or id stands for, when the server port knows nodes. */
   serverOfNode?(nameOrId: string): string | undefined;
+  /** The hostname a bare-metal node was deployed as, which names its pre-provisioned server. */
+  hostnameOfNode?(nameOrId: string): string | undefined;
 }
 
 export function planServerRemoval(i: RemovalInput): RemovalPlan {
@@ -66,7 +68,7 @@ export function planServerRemoval(i: RemovalInput): RemovalPlan {
   const byGroup = new Map<string, RemovedServer[]>();
   const seen = new Set<string>();
   for (const target of i.targets) {
-    const server = findServer(servers, target, i.serverOfNode);
+    const server = findServer(servers, target, i);
     if (!server) throw new ServerNotInStackError(i.root.name, target, servers.map(hostnameOf).filter((h) => h !== '').sort());
     if (seen.has(server.refId!)) continue; // named twice (by hostname and by node, say)
     seen.add(server.refId!);
@@ -100,11 +102,15 @@ export function planServerRemoval(i: RemovalInput): RemovalPlan {
   return { removed: [...byGroup.values()].flat(), counts, parameters };
 }
 
-function findServer(servers: ResourceRecord[], target: string, serverOfNode: RemovalInput['serverOfNode']): ResourceRecord | undefined {
+function findServer(servers: ResourceRecord[], target: string, i: Pick<RemovalInput, 'serverOfNode' | 'hostnameOfNode'>): ResourceRecord | undefined {
   const direct = servers.find((s) => hostnameOf(s) === target || s.refId === target || stringAttr(s, 'node_id') === target);
   if (direct) return direct;
-  const id = serverOfNode?.(target);
-  return id === undefined ? undefined : servers.find((s) => s.refId === id || stringAttr(s, 'node_id') === id);
+  const id = i.serverOfNode?.(target);
+  const byNode = id === undefined ? undefined : servers.find((s) => s.refId === id || stringAttr(s, 'node_id') === id);
+  if (byNode) return byNode;
+  // A pre-provisioned server, named by the node's name: the stack knows it by the hostname the node was deployed as.
+  const hostname = i.hostnameOfNode?.(target);
+  return hostname === undefined ? undefined : servers.find((s) => s.type === DEPLOYED_SERVER_TYPE && hostnameOf(s) === hostname);
 }
 
 /** The nearest ResourceGroup above the server and the member it belongs to; that group must be in the root stack. */

@@ -163,7 +163,13 @@ resources:
       count: 1
       resource_def: {type: OS::TripleO::Server, properties: {name: inner-%index%}}
 `;
-    h = harness();
+    // A bare-metal port knows which hostname a node was deployed as; this fake knows one.
+    const servers = new (class extends FakeServers {
+      deployedHostname(node: string): string | undefined {
+        return node === 'node-7' ? 'pre-1' : undefined;
+      }
+    })();
+    h = harness({ servers });
     const s = await h.deploy('oc', bundleOf({ 'overcloud.yaml': top, 'inner.yaml': inner }));
     expect(`${s.action}_${s.status}`, s.statusReason).toBe('CREATE_COMPLETE');
     expect(codeOf(() => h.engine.removeServers('oc', ['lone-0']))).toBe(
@@ -186,6 +192,10 @@ resources:
     expect(`${s2.action}_${s2.status}`, s2.statusReason).toBe('UPDATE_COMPLETE');
     expect(s2.outputs?.pre).toEqual(['pre-1']);
     expect(h.engine.resources('oc', true).filter((x) => String(x.attributes.name).startsWith('fixed-')).map((x) => x.attributes.name)).toEqual(['fixed-0', 'fixed-1']);
+
+    // Named by its node's name: the port says which hostname the node serves.
+    expect(h.engine.removeServers('oc', ['node-7']).removed.map((x) => [x.target, x.hostname])).toEqual([['node-7', 'pre-1']]);
+    expect((await h.engine.wait('oc'))!.outputs?.pre).toEqual([]);
   });
 
   it('refuses a group whose count parameter another group reads too (that group would shrink with it)', async () => {
