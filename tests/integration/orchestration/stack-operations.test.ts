@@ -95,7 +95,7 @@ describe('stack operations through the daemon', () => {
     expect(created.code, created.stdout + created.stderr).toBe(0);
     const refused = await oc(d, ['node', 'delete', 'overcloud-novacompute-0']);
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toContain('refusing to remove servers from stack overcloud without --yes');
+    expect(refused.stderr).toContain('refusing to remove overcloud-novacompute-0 from stack overcloud without --yes');
     const unknown = await oc(d, ['node', 'delete', 'overcloud-novacompute-9', '--yes']);
     expect(unknown.code).toBe(5);
     expect(unknown.stderr).toContain('stack overcloud has no server overcloud-novacompute-9 (its servers: overcloud-controller-0, overcloud-novacompute-0, overcloud-novacompute-1)');
