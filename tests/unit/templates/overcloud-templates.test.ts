@@ -61,9 +61,20 @@ const logged = (script: string) =>
     .filter((x): x is string => x !== undefined);
 
 let h: Harness | undefined;
+/** Environment files a test writes; removed after it. */
+let envDir: string | undefined;
+function envFile(name: string, text: string): string {
+  envDir ??= mkdtempSync(path.join(tmpdir(), 'oc-env-'));
+  const f = path.join(envDir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
 afterEach(() => {
   h?.close();
   h = undefined;
+  if (envDir) rmSync(envDir, { recursive: true, force: true });
+  envDir = undefined;
 });
 
 describe('templates/: files', () => {
@@ -303,72 +314,51 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
 
   it('DeploymentServerBlacklist: a listed server gets no deploy steps while it is listed, and all of them after', async () => {
     h = harness();
-    const dir = mkdtempSync(path.join(tmpdir(), 'blacklist-'));
-    try {
-      const env = (hosts: string[]) => {
-        const f = path.join(dir, `bl-${hosts.length}.yaml`);
-        writeFileSync(f, `parameter_defaults:\n  ComputeCount: 2\n  DeploymentServerBlacklist: ${JSON.stringify(hosts)}\n`);
-        return f;
-      };
-      const first = await h.deploy('overcloud', await bundle([LAB, env(['overcloud-novacompute-1'])]));
-      expect(`${first!.action}_${first!.status}`, first!.statusReason).toBe('CREATE_COMPLETE');
-      const skipped = [...h.servers.servers.values()].find((x) => x.req.hostname === 'overcloud-novacompute-1')!.id;
-      expect((first!.outputs!.hostnames as Record<string, string[]>).Compute).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1']);
-      const rs = runs(h.agent.dispatched);
-      expect(rs).toHaveLength(3 * 6);
-      expect(rs.some((r) => r.server === skipped)).toBe(false);
-      // It is still a host of the overcloud: the others' /etc/hosts name it.
-      expect(String(rs[0]!.inputs.HOSTS_ENTRIES)).toContain('overcloud-novacompute-1');
+    const env = (hosts: string[]) => envFile(`bl-${hosts.length}.yaml`, `parameter_defaults:\n  ComputeCount: 2\n  DeploymentServerBlacklist: ${JSON.stringify(hosts)}\n`);
+    const first = await h.deploy('overcloud', await bundle([LAB, env(['overcloud-novacompute-1'])]));
+    expect(`${first!.action}_${first!.status}`, first!.statusReason).toBe('CREATE_COMPLETE');
+    const skipped = [...h.servers.servers.values()].find((x) => x.req.hostname === 'overcloud-novacompute-1')!.id;
+    expect((first!.outputs!.hostnames as Record<string, string[]>).Compute).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1']);
+    const rs = runs(h.agent.dispatched);
+    expect(rs).toHaveLength(3 * 6);
+    expect(rs.some((r) => r.server === skipped)).toBe(false);
+    // It is still a host of the overcloud: the others' /etc/hosts name it.
+    expect(String(rs[0]!.inputs.HOSTS_ENTRIES)).toContain('overcloud-novacompute-1');
 
-      const n = h.agent.dispatched.length;
-      const again = await h.deploy('overcloud', await bundle([LAB, env([])]));
-      expect(`${again!.action}_${again!.status}`, again!.statusReason).toBe('UPDATE_COMPLETE');
-      expect(runs(h.agent.dispatched.slice(n)).filter((r) => r.server === skipped).map((r) => `${r.step}:${r.action}`)).toEqual([0, 1, 2, 3, 4, 5].map((x) => `${x}:CREATE`));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const n = h.agent.dispatched.length;
+    const again = await h.deploy('overcloud', await bundle([LAB, env([])]));
+    expect(`${again!.action}_${again!.status}`, again!.statusReason).toBe('UPDATE_COMPLETE');
+    expect(runs(h.agent.dispatched.slice(n)).filter((r) => r.server === skipped).map((r) => `${r.step}:${r.action}`)).toEqual([0, 1, 2, 3, 4, 5].map((x) => `${x}:CREATE`));
   }, TIMEOUT);
 
   it('HostnameMap renames allocated servers, and DeploymentServerBlacklist matches the name given', async () => {
     h = harness();
-    const dir = mkdtempSync(path.join(tmpdir(), 'hostmap-'));
-    try {
-      const env = path.join(dir, 'map.yaml');
-      writeFileSync(env, 'parameter_defaults:\n  HostnameMap: {overcloud-novacompute-0: rack1-cmp-01}\n  DeploymentServerBlacklist: [rack1-cmp-01]\n');
-      const s = await h.deploy('overcloud', await bundle([LAB, env]));
-      expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
-      expect((s!.outputs!.hostnames as Record<string, string[]>).Compute).toEqual(['rack1-cmp-01']);
-      const compute = [...h.servers.servers.values()].find((x) => x.req.hostname === 'rack1-cmp-01');
-      expect(compute).toBeDefined();
-      expect(runs(h.agent.dispatched).some((r) => r.server === compute!.id)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const env = envFile('map.yaml', 'parameter_defaults:\n  HostnameMap: {overcloud-novacompute-0: rack1-cmp-01}\n  DeploymentServerBlacklist: [rack1-cmp-01]\n');
+    const s = await h.deploy('overcloud', await bundle([LAB, env]));
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    expect((s!.outputs!.hostnames as Record<string, string[]>).Compute).toEqual(['rack1-cmp-01']);
+    const compute = [...h.servers.servers.values()].find((x) => x.req.hostname === 'rack1-cmp-01');
+    expect(compute).toBeDefined();
+    expect(runs(h.agent.dispatched).some((r) => r.server === compute!.id)).toBe(false);
   }, TIMEOUT);
 
   it('pre-provisioned servers (environments/deployed-server.yaml): named by HostnameMap, no server allocated, blacklisted by that name', async () => {
     h = harness();
-    const dir = mkdtempSync(path.join(tmpdir(), 'deployed-'));
-    try {
-      const env = path.join(dir, 'deployed.yaml');
-      writeFileSync(env, [
-        'parameter_defaults:',
-        '  ComputeCount: 2',
-        '  HostnameMap: {overcloud-novacompute-0: compute-special}',
-        "  DeployedServerPortMap: {compute-special-ctlplane: {fixed_ips: [{ip_address: '192.0.2.7'}]}}",
-        '  DeploymentServerBlacklist: [compute-special]',
-        '',
-      ].join('\n'));
-      const s = await h.deploy('overcloud', await bundle([LAB, path.join(T, 'environments', 'deployed-server.yaml'), env]));
-      expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
-      expect(h.servers.count).toBe(0);
-      expect(s!.outputs!.hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: ['compute-special', 'overcloud-novacompute-1'], Storage: ['overcloud-storage-0'] });
-      const rs = runs(h.agent.dispatched);
-      expect([...new Set(rs.map((r) => r.server))].sort()).toEqual(['overcloud-controller-0', 'overcloud-novacompute-1', 'overcloud-storage-0']);
-      expect(String(rs[0]!.inputs.HOSTS_ENTRIES)).toContain('192.0.2.7 compute-special.localdomain compute-special');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const env = envFile('deployed.yaml', [
+      'parameter_defaults:',
+      '  ComputeCount: 2',
+      '  HostnameMap: {overcloud-novacompute-0: compute-special}',
+      "  DeployedServerPortMap: {compute-special-ctlplane: {fixed_ips: [{ip_address: '192.0.2.7'}]}}",
+      '  DeploymentServerBlacklist: [compute-special]',
+      '',
+    ].join('\n'));
+    const s = await h.deploy('overcloud', await bundle([LAB, path.join(T, 'environments', 'deployed-server.yaml'), env]));
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    expect(h.servers.count).toBe(0);
+    expect(s!.outputs!.hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: ['compute-special', 'overcloud-novacompute-1'], Storage: ['overcloud-storage-0'] });
+    const rs = runs(h.agent.dispatched);
+    expect([...new Set(rs.map((r) => r.server))].sort()).toEqual(['overcloud-controller-0', 'overcloud-novacompute-1', 'overcloud-storage-0']);
+    expect(String(rs[0]!.inputs.HOSTS_ENTRIES)).toContain('192.0.2.7 compute-special.localdomain compute-special');
   }, TIMEOUT);
 
   it('lab-minimal converges with MariaDB and Keystone on the Controller, chrony on Compute, memcached on Storage', async () => {
