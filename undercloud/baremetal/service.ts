@@ -22,6 +22,9 @@ import type { EraseMode } from './drivers/interfaces.js';
 import { waitForAgent } from './agent/agent-services.js';
 import { nodeOfServer, pickNodes, provisionedInstances, provisionKey, type AllocationRequest, type Pick } from './allocation.js';
 
+/** States in which a node holds an installed (or half-installed) system: releasing it means undeploying it. */
+const INSTANCE_STATES: readonly ProvisionState[] = ['active', 'deploy failed', 'error'];
+
 export interface NodeView {
   node: Node;
   ports: Port[];
@@ -296,7 +299,7 @@ export class BaremetalService {
     for (const i of provisionedInstances(this.nodes.list(), stack)) {
       if (!all && !want.has(i.hostname)) continue;
       if (i.node.reservation) throw new NodeLockedError(i.node.name, i.node.reservation);
-      if (['active', 'deploy failed', 'error'].includes(i.node.provisionState)) {
+      if (INSTANCE_STATES.includes(i.node.provisionState)) {
         out.push({ hostname: i.hostname, node: (await this.undeploy(i.node.id)).node });
       } else {
         await this.release(i.node.id);
@@ -339,25 +342,24 @@ export class BaremetalService {
   /** Forgets the allocation of a node that is still available (its deploy never started). */
   private unreserve(nodeId: string): void {
     const n = this.nodes.get(nodeId);
-    if (n && n.provisionState === 'available' && !n.reservation) {
-      const { allocation_key: _k, ...rest } = n.instanceInfo;
-      this.nodes.update(n.id, { instanceInfo: rest });
-    }
+    if (n && n.provisionState === 'available' && !n.reservation) this.forgetAllocation(n);
+  }
+
+  private forgetAllocation(n: Node): void {
+    const { allocation_key: _k, ...rest } = n.instanceInfo;
+    this.nodes.update(n.id, { instanceInfo: rest });
   }
 
   /** Gives an allocated node back: undeploys it (waits until it is available) or just forgets the allocation. */
   async release(nodeId: string): Promise<void> {
     const n = this.nodes.get(nodeId);
     if (!n) return;
-    if (['active', 'deploy failed', 'error'].includes(n.provisionState)) {
+    if (INSTANCE_STATES.includes(n.provisionState)) {
       const r = await this.undeploy(n.id);
       await r.done;
       return;
     }
-    if (n.instanceInfo.allocation_key !== undefined && !n.reservation && STATES[n.provisionState].stable) {
-      const { allocation_key: _k, ...rest } = n.instanceInfo;
-      this.nodes.update(n.id, { instanceInfo: rest });
-    }
+    if (n.instanceInfo.allocation_key !== undefined && !n.reservation && STATES[n.provisionState].stable) this.forgetAllocation(n);
   }
 
   /** active/deploy failed/error -> deleting -> cleaning -> available (undeploy always cleans when enabled). */

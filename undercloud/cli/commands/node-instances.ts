@@ -105,7 +105,7 @@ export async function provisionFromFile(nc: NodeClient, file: string, stack: str
 
 /** The roles a baremetal_deployment.yaml lists (with count 0 too). */
 export function listedRoles(file: string, stack: string): Set<string> {
-  return new Set(Object.keys(readDeployment(file, stack).parameters).filter((k) => k.endsWith('HostnameFormat')).map((k) => k.slice(0, -'HostnameFormat'.length)));
+  return new Set(readDeployment(file, stack).roles);
 }
 
 /**

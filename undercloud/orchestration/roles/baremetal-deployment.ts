@@ -36,6 +36,8 @@ export interface DeploymentInstance {
 }
 
 export interface ExpandedDeployment {
+  /** The roles the file lists, count 0 included. */
+  roles: string[];
   /** Every instance, provisioned or not, role by role. */
   instances: DeploymentInstance[];
   /** parameter_defaults for the stack: HostnameMap, <Role>Count, <Role>HostnameFormat, <Role>RemovalPolicies. */
@@ -115,7 +117,7 @@ function messageOf(e: { instancePath: string; keyword: string; params: Record<st
 
 /** Parses, validates and expands a baremetal_deployment.yaml for the stack `stack`. */
 export function expandBaremetalDeployment(text: string, file: string, stack: string): ExpandedDeployment {
-  const out: ExpandedDeployment = { instances: [], parameters: {}, errors: [] };
+  const out: ExpandedDeployment = { roles: [], instances: [], parameters: {}, errors: [] };
   const parsed = parseYaml(file, text);
   if (parsed.root === undefined) {
     out.errors.push(...parsed.errors);
@@ -139,6 +141,7 @@ export function expandBaremetalDeployment(text: string, file: string, stack: str
   roles.forEach((role, r) => {
     if (seenRoles.has(role.name)) return err([r, 'name'], `the role "${role.name}" is listed twice`);
     seenRoles.add(role.name);
+    out.roles.push(role.name);
     const format = role.hostname_format ?? defaultHostnameFormat(role.name);
     if (!format.includes('%index%')) return err([r, 'hostname_format'], `hostname_format "${format}" has no %index%: every generated hostname would be the same`);
     const count = role.count ?? 1;
