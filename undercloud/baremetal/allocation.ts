@@ -29,7 +29,7 @@ export function provisionKey(stack: string, hostname: string): string {
   return `provision:${stack}:${hostname}`;
 }
 
-function wanted(req: AllocationRequest): Record<string, string> {
+function wanted(req: { profile?: string | undefined; capabilities: Record<string, string> }): Record<string, string> {
   return { ...req.capabilities, ...(req.profile ? { profile: req.profile } : {}) };
 }
 
@@ -82,6 +82,47 @@ export function pickNodes(all: Node[], reqs: AllocationRequest[]): Pick[] {
     picks.set(req, { req, node, fresh: true });
   }
   return reqs.map((r) => picks.get(r)!);
+}
+
+/** New servers that ask for the same nodes (the orchestration ServerPort's ServerNeed). */
+export interface CapacityNeed {
+  profile?: string | undefined;
+  capabilities: Record<string, string>;
+  count: number;
+  /** Where the servers are, for the message. */
+  paths: string[];
+}
+
+/** Why a node that matches cannot be allocated now; undefined when it can. */
+function busyBecause(n: Node): string | undefined {
+  if (n.maintenance) return 'in maintenance';
+  if (n.instanceInfo.allocation_key !== undefined) return n.provisionState === 'active' ? 'active' : `allocated, ${n.provisionState}`;
+  if (n.reservation) return `busy: ${n.reservation}`;
+  return n.provisionState === 'available' ? undefined : n.provisionState;
+}
+
+/**
+ * The pre-flight of a stack action (ServerPort.shortfalls): serves every need from the free nodes, as
+ * pickNodes would (by name, each node once), and says for each need it cannot serve how many it lacks and
+ * where the matching nodes are instead, so the operator knows whether to wait (cleaning), provide
+ * (manageable), or enroll and tag more.
+ */
+export function capacityShortfalls(all: Node[], needs: CapacityNeed[]): string[] {
+  const taken = new Set<string>();
+  const out: string[] = [];
+  for (const need of needs) {
+    const want = wanted(need);
+    const matching = all.filter((n) => matches(n, want)).sort((a, b) => a.name.localeCompare(b.name));
+    const free = matching.filter((n) => busyBecause(n) === undefined && !taken.has(n.id));
+    for (const n of free.slice(0, need.count)) taken.add(n.id);
+    if (free.length >= need.count) continue;
+    const elsewhere = matching.filter((n) => !free.includes(n)).map((n) => `${n.name} ${taken.has(n.id) ? 'wanted by another role' : busyBecause(n)!}`);
+    const shown = elsewhere.length > 6 ? [...elsewhere.slice(0, 6), `${elsewhere.length - 6} more`] : elsewhere;
+    out.push(`${need.paths.join(', ')}: ${need.count} new server(s) need nodes with ${JSON.stringify(want)}, ${free.length} available`
+      + (shown.length > 0 ? ` (the other matching nodes: ${shown.join(', ')})` : ' (no other node matches)'));
+  }
+  if (out.length > 0) out.push('provide more nodes (overcloud node import --provide, overcloud node provide), tag them with these capabilities, or lower the counts');
+  return out;
 }
 
 /** The nodes `overcloud node provision` allocated for `stack`, with the hostname each serves. */

@@ -5,7 +5,7 @@
  * enrolled from the config drive. The ctlplane address is the one the node agent connects from. The
  * instance is the node's `instance_info.deployed_at`, set when a deploy or a rebuild finishes.
  */
-import type { ServerPort, ServerRequest, ServerStatus } from '../orchestration/ports.js';
+import type { ServerNeed, ServerPort, ServerRequest, ServerStatus } from '../orchestration/ports.js';
 import type { BaremetalService } from './service.js';
 
 export function baremetalServerPort(service: BaremetalService, addressOf: (nodeId: string) => string | undefined): ServerPort {
@@ -39,6 +39,9 @@ export function baremetalServerPort(service: BaremetalService, addressOf: (nodeI
       } catch {
         return undefined;
       }
+    },
+    shortfalls(needs: ServerNeed[]): string[] {
+      return service.capacityShortfalls(needs);
     },
     deployedHostname(nodeNameOrId: string): string | undefined {
       try {

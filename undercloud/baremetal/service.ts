@@ -20,7 +20,7 @@ import { redactValue } from '../daemon/logging.js';
 import { InvalidError } from '../errors.js';
 import type { EraseMode } from './drivers/interfaces.js';
 import { waitForAgent } from './agent/agent-services.js';
-import { nodeOfServer, pickNodes, provisionedInstances, provisionKey, type AllocationRequest, type Pick } from './allocation.js';
+import { capacityShortfalls, nodeOfServer, pickNodes, provisionedInstances, provisionKey, type AllocationRequest, type CapacityNeed, type Pick } from './allocation.js';
 
 /** States in which a node holds an installed (or half-installed) system: releasing it means undeploying it. */
 const INSTANCE_STATES: readonly ProvisionState[] = ['active', 'deploy failed', 'error'];
@@ -317,6 +317,11 @@ export class BaremetalService {
   /** The node id behind an orchestration server name (node id, node name or deployed hostname). */
   nodeIdOfServer(server: string): string | undefined {
     return nodeOfServer(this.nodes.list(), server)?.id;
+  }
+
+  /** The stack pre-flight: what the available nodes cannot serve of these new servers (allocation.ts). */
+  capacityShortfalls(needs: CapacityNeed[]): string[] {
+    return capacityShortfalls(this.nodes.list(), needs);
   }
 
   /** Picks and marks nodes for `reqs` in one transaction (all or none). */

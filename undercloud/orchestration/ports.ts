@@ -19,6 +19,16 @@ export interface ServerRequest {
   metadata: Record<string, Json>;
 }
 
+/** Servers a stack action is about to allocate that ask for the same thing (pre-flight: `ServerPort.shortfalls`). */
+export interface ServerNeed {
+  profile?: string | undefined;
+  capabilities: Record<string, string>;
+  /** How many new servers ask for it. */
+  count: number;
+  /** Where they are in the stack, e.g. `Compute/*` + `/Server` (a group's members as one `*`). */
+  paths: string[];
+}
+
 export type ServerPhase = 'deploying' | 'active' | 'error';
 
 export interface ServerStatus {
@@ -53,6 +63,13 @@ export interface ServerPort {
    * (OS::Heat::DeployedServer) is known to the stack by that name only. Undefined when unknown.
    */
   deployedHostname?(nodeNameOrId: string): string | undefined;
+  /**
+   * Pre-flight (TripleO checks node counts before it creates the stack, so the answer is not a "No valid
+   * host found" halfway through): what the pool cannot serve of these needs, together, one sentence per
+   * need; empty when it can. Advisory: allocation stays the authority (another stack may take a node in
+   * between). Absent = no limit to check (the fake).
+   */
+  shortfalls?(needs: ServerNeed[]): string[];
 }
 
 export interface DeploymentRequest {

@@ -3,7 +3,8 @@
  * baremetal, fake agents): each role's servers are allocated by profile and deployed, their nodes carry
  * the hostname and the allocation. Then hardware that is gone: a node whose BMC died is put in
  * maintenance, unenrolled (Ironic allows any state in maintenance), and its server removed from the stack
- * with `overcloud node delete` (nothing left to release).
+ * with `overcloud node delete` (nothing left to release). Before and after, the pre-flight node count
+ * refuses a deploy that asks for more servers than there are nodes, with nothing changed.
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
@@ -27,6 +28,18 @@ describe('templates/ onto fake bare-metal nodes (server_driver = baremetal)', ()
       nodes: ['control', 'compute', 'storage'].map((p, i) => ({ name: `${p}-a`, pm_type: 'fake', mac: [`52:54:00:dd:00:0${i}`], capabilities: `profile:${p}` })),
     }));
     expect((await oc('node', 'import', '--provide', file)).code).toBe(0);
+
+    // The pre-flight node count: two Compute servers and one compute node is refused before anything starts.
+    const plan = await oc(...DEPLOY, '-P', 'ComputeCount=2', '--dry-run');
+    expect(plan.code, plan.stderr).toBe(6);
+    expect(plan.stdout).toContain('OS::Heat::ResourceGroup');
+    expect(plan.stderr).toContain('not enough nodes: Compute/*/Server: 2 new server(s) need nodes with {"profile":"compute"}, 1 available (no other node matches)');
+    const refused = await oc(...DEPLOY, '-P', 'ComputeCount=2');
+    expect(refused.code, refused.stderr).toBe(6);
+    expect(refused.stderr).toContain('not enough nodes for stack overcloud, nothing was changed: Compute/*/Server: 2 new server(s) need nodes with {"profile":"compute"}, 1 available');
+    expect(JSON.parse((await oc('-f', 'json', 'stack', 'list')).stdout)).toEqual([]);
+    expect((await nodes()).map((n) => [n.provision_state, n.instance_info.allocation_key])).toEqual([['available', undefined], ['available', undefined], ['available', undefined]]);
+
     const r = await oc(...DEPLOY);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('CREATE_COMPLETE');
@@ -51,5 +64,11 @@ describe('templates/ onto fake bare-metal nodes (server_driver = baremetal)', ()
     const hostnames = (JSON.parse((await oc('stack', 'outputs', '--format', 'json')).stdout) as { hostnames: Record<string, string[]> }).hostnames;
     expect(hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: [], Storage: ['overcloud-storage-0'] });
     expect((await nodes()).map((n) => n.name).sort()).toEqual(['control-a', 'storage-a']);
+
+    // Back to one Compute without a compute node: refused up front, the stack as it was.
+    const again = await oc(...DEPLOY, '-P', 'ComputeCount=1', '--yes');
+    expect(again.code, again.stderr).toBe(6);
+    expect(again.stderr).toContain('Compute/*/Server: 1 new server(s) need nodes with {"profile":"compute"}, 0 available (no other node matches)');
+    expect((await oc('stack', 'list')).stdout).toContain('UPDATE_COMPLETE');
   });
 });

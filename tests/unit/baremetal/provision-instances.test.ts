@@ -93,4 +93,20 @@ describe('BaremetalService provision instances', () => {
     await settle(bm);
     expect(bm.list().map((n) => n.provisionState)).toEqual(['available', 'available']);
   });
+
+  it('the stack pre-flight: says per need how many it lacks and where the matching nodes are', async () => {
+    const bm = await ready({ a: 'compute', b: 'compute', c: 'compute', d: 'control', e: 'control' });
+    await bm.provisionInstances('other', [inst('x-0', { node: 'a' })]);
+    await settle(bm);
+    bm.setMaintenance('b', true, 'fan');
+    const need = (profile: string, count: number, paths: string[]) => ({ profile, capabilities: {}, count, paths });
+    expect(bm.capacityShortfalls([need('control', 2, ['Controller/*/Server']), need('compute', 1, ['Compute/*/Server'])])).toEqual([]);
+    expect(bm.capacityShortfalls([need('compute', 1, ['Compute/*/Server']), need('compute', 2, ['Edge/*/Server']), need('storage', 1, ['Storage/*/Server'])])).toEqual([
+      'Edge/*/Server: 2 new server(s) need nodes with {"profile":"compute"}, 0 available (the other matching nodes: a active, b in maintenance, c wanted by another role)',
+      'Storage/*/Server: 1 new server(s) need nodes with {"profile":"storage"}, 0 available (no other node matches)',
+      'provide more nodes (overcloud node import --provide, overcloud node provide), tag them with these capabilities, or lower the counts',
+    ]);
+    // Nothing was reserved by asking.
+    expect(bm.list().filter((n) => n.instanceInfo.allocation_key !== undefined).map((n) => n.name)).toEqual(['a']);
+  });
 });

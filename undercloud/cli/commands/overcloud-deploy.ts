@@ -1,7 +1,8 @@
 /**
  * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN] [--enable-rollback] [--yes]`:
  * reads the templates into a bundle (the root is DIR/overcloud.yaml; roles from -r or DIR/roles_data.yaml),
- * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan.
+ * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan
+ * (and exits 6 when the nodes would not suffice: the daemon refuses such a deploy before it starts).
  * An update that would remove servers says which and asks first (no terminal: refuses without --yes).
  * Rollback is off by default, as TripleO deploys (Heat's disable_rollback=true); `--enable-rollback` turns it on.
  * `-b baremetal_deployment.yaml` first provisions its nodes (as `overcloud node provision`, writing
@@ -31,6 +32,8 @@ export interface PlanView {
   outputs: Record<string, unknown>;
   unknownOutputs: string[];
   removedServers: { path: string; hostname: string; nodeId: string }[];
+  /** What the node pool cannot serve of the servers the plan allocates (the deploy itself would be refused). */
+  shortfalls: string[];
 }
 
 /** The stack request for these environments. */
@@ -96,6 +99,11 @@ export function register(program: Command): void {
             { header: 'Action', get: (r) => r.action },
             { header: 'Unknown until creation', get: (r) => r.unknown.join(',') },
           ]) + plan.removedServers.map((s) => `removes server ${s.hostname || '?'} (${s.path}${s.nodeId ? `, node ${s.nodeId}` : ''})\n`).join('')));
+          if (plan.shortfalls.length > 0) {
+            // The plan is printed whole; the deploy it describes would be refused before it starts.
+            process.stderr.write(`not enough nodes: ${plan.shortfalls.join('\n  ')}\n`);
+            process.exitCode = EXIT.conflict;
+          }
           return;
         }
         const uc = conn.client(UndercloudClient);

@@ -24,14 +24,15 @@ import { Walker, type WalkerOptions } from './walker.js';
 import { buildRuntime } from './runtime.js';
 import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
 import { RootRunner } from './root-runner.js';
-import { validateTree } from './validate-tree.js';
+import { validateTree, type ServerDemand } from './validate-tree.js';
+import { shortfalls } from './preflight.js';
 import { planStack, type Plan } from './plan.js';
 import { serversRemoved } from './plan-removals.js';
 import { planServerRemoval, type RemovalPlan } from './remove-servers.js';
 import { loadTemplate } from './templates.js';
 import { Breakpoints, parseHook } from './breakpoints.js';
 import { InvalidError } from '../../errors.js';
-import { HookNotPendingError, ResourceNotFoundError, ResourceNotSignallableError, StackBusyError, StackExistsError, StackNotFoundError } from './errors.js';
+import { HookNotPendingError, NotEnoughNodesError, ResourceNotFoundError, ResourceNotSignallableError, StackBusyError, StackExistsError, StackNotFoundError } from './errors.js';
 import { EVENT_RESOURCE, EVENT_STACK } from './states.js';
 
 export interface EngineOptions extends WalkerOptions {
@@ -114,7 +115,7 @@ export class StackEngine {
     if (this.repo.findRoot(req.name)) throw new StackExistsError(req.name);
     const id = randomUUID();
     const template = rootTemplate(req);
-    this.validate({ id, name: req.name, template });
+    this.assertNodes(req.name, this.validate({ id, name: req.name, template }), []);
     const stack = this.repo.insertStack({
       id, name: req.name, parentId: undefined, parentResource: undefined, rootId: id, action: 'CREATE', status: 'IN_PROGRESS',
       statusReason: 'Stack CREATE started', template, outputs: undefined, timeoutMinutes: req.timeoutMinutes,
@@ -127,7 +128,9 @@ export class StackEngine {
     const stack = this.requireRoot(req.name);
     this.assertIdle(stack);
     const template = rootTemplate(req);
-    this.validate({ id: stack.id, name: stack.name, template });
+    const demand = this.validate({ id: stack.id, name: stack.name, template });
+    this.persister.flush();
+    this.assertNodes(stack.name, demand, this.repo.treeResources(stack.id));
     this.repo.setTemplate(stack.id, template, req.timeoutMinutes);
     this.repo.setState(stack.id, 'UPDATE', 'IN_PROGRESS', 'Stack UPDATE started');
     const updated = this.repo.get(stack.id)!;
@@ -206,7 +209,7 @@ export class StackEngine {
   async preview(req: StackRequest): Promise<Plan> {
     const existing = this.repo.findRoot(req.name);
     const template = rootTemplate(req);
-    this.validate({ id: existing?.id ?? randomUUID(), name: req.name, template });
+    const demand = this.validate({ id: existing?.id ?? randomUUID(), name: req.name, template });
     const record = existing ? { ...existing, template } : transientRecord(randomUUID(), req.name, template);
     this.persister.flush();
     // Configs that an update would apply again to servers imaged since (reimaged.ts) show as updates.
@@ -214,6 +217,7 @@ export class StackEngine {
     const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, reimaged });
     const plan = planStack(rt, (id) => this.repo.get(id));
     if (existing) plan.removedServers = serversRemoved(this.repo, existing.id, plan.resources);
+    plan.shortfalls = shortfalls(this.ports.servers, demand, existing ? this.repo.treeResources(existing.id) : []);
     return plan;
   }
 
@@ -277,8 +281,15 @@ export class StackEngine {
     return this.repo.findRoot(name);
   }
 
-  private validate(s: { id: string; name: string; template: StackTemplate }): void {
-    validateTree({ bundle: s.template.bundle!, templateFile: s.template.templateFile, parameters: s.template.parameters, stackName: s.name, stackId: s.id, maxDepth: this.options.maxNestedDepth });
+  /** The whole tree validated; returns its servers (for the node count). */
+  private validate(s: { id: string; name: string; template: StackTemplate }): ServerDemand[] {
+    return validateTree({ bundle: s.template.bundle!, templateFile: s.template.templateFile, parameters: s.template.parameters, stackName: s.name, stackId: s.id, maxDepth: this.options.maxNestedDepth });
+  }
+
+  /** Refuses, before anything is written, an action whose new servers the pool cannot serve. */
+  private assertNodes(stack: string, demand: ServerDemand[], stored: ResourceRecord[]): void {
+    const missing = shortfalls(this.ports.servers, demand, stored);
+    if (missing.length > 0) throw new NotEnoughNodesError(stack, missing);
   }
 
   private requireRoot(name: string): StackRecord {

@@ -37,6 +37,13 @@ export class NestingTooDeepError extends InvalidError {
   }
 }
 
+/** The pre-flight node count: the pool cannot serve the servers a create or update would allocate. */
+export class NotEnoughNodesError extends ConflictError {
+  constructor(stack: string, shortfalls: string[]) {
+    super('NO_NODE_AVAILABLE', `not enough nodes for stack ${stack}, nothing was changed: ${shortfalls.join('; ')}`);
+  }
+}
+
 /** A resource or stack action did not finish in time. */
 export class ActionTimeoutError extends UndercloudError {
   constructor(what: string, seconds: number) {

@@ -35,6 +35,8 @@ export interface Plan {
   parameters: Record<string, Json>;
   /** The servers the update would delete (plan-removals.ts); empty for a create. */
   removedServers: RemovedServerPreview[];
+  /** What the node pool cannot serve of the servers the action would allocate (preflight.ts); empty when it can. */
+  shortfalls: string[];
 }
 
 function resolveByKey(s: Snippet, rt: StackRuntime): { value: Record<string, Json>; unknown: string[] } {
@@ -118,5 +120,5 @@ export function planStack(rt: StackRuntime, child: (id: string) => StackRecord |
   }
   const parameters: Record<string, Json> = {};
   for (const [k, v] of Object.entries(rt.params)) parameters[k] = rt.def.parameters[k]?.hidden ? '******' : v;
-  return { stackName: rt.record.name, resources, outputs, unknownOutputs, parameters, removedServers: [] };
+  return { stackName: rt.record.name, resources, outputs, unknownOutputs, parameters, removedServers: [], shortfalls: [] };
 }

@@ -7,6 +7,10 @@
  * `UNKNOWN` and is not checked, so a nested template's parameter fed by a get_attr counts as given. Every
  * error keeps its own file:line:col; errors about a generated template (a group's members) point at the
  * resource that generated it. All errors of the tree are thrown together as one TemplateErrors.
+ *
+ * The same walk counts the servers the tree holds (OS::TripleO::Server; a group's member times its count)
+ * by what they ask for, for the pre-flight node count (engine.ts): servers whose profile, capabilities,
+ * condition or group count is only known later are not counted.
  */
 import type { Json, ResolveContext, Snippet, SourcePos, StackDefinition, TemplateBundle } from '../template/types.js';
 import { TemplateError, TemplateErrors, type TemplateErrorCode } from '../errors.js';
@@ -17,6 +21,7 @@ import { CircularDependencyError } from '../graph/errors.js';
 import { conditionsOf, dependenciesOf, loadTemplate, resolve, resolveCond, withFiles } from './templates.js';
 import { PROJECT_ID, pluginForDef } from './runtime.js';
 import { isGeneratedJson } from '../template/paths.js';
+import { SERVER_TYPE, serverAsk } from '../resources/server.js';
 
 export interface TreeRoot {
   bundle: TemplateBundle;
@@ -49,42 +54,59 @@ export function resolvePartial(s: Snippet, ctx: ResolveContext, report: (e: Temp
   return UNKNOWN;
 }
 
-/** Throws TemplateErrors with every error of the tree; returns when the tree validates. */
-export function validateTree(root: TreeRoot): void {
-  const errors: TemplateError[] = [];
-  const seen = new Set<string>();
+/** Servers of the tree that ask for the same profile and capabilities. */
+export interface ServerDemand {
+  profile: string | undefined;
+  capabilities: Record<string, string>;
+  count: number;
+  /** Where they are, from the root stack: `Compute/*` + `/Server` (a group's members as one `*`). */
+  paths: string[];
+}
 
-  const visit = (bundle: TemplateBundle, t: NestedValidation, depth: number, anchor: SourcePos | undefined, stackName: string, stackId: string): void => {
+/** The servers of one copy of a template, by path relative to it. */
+interface Counted { path: string[]; profile: string | undefined; capabilities: Record<string, string>; count: number }
+
+/** Throws TemplateErrors with every error of the tree; returns the tree's servers when it validates. */
+export function validateTree(root: TreeRoot): ServerDemand[] {
+  const errors: TemplateError[] = [];
+  // A template met again with the same parameters is validated once; its servers count every time.
+  const seen = new Map<string, Counted[]>();
+
+  const visit = (bundle: TemplateBundle, t: NestedValidation, depth: number, anchor: SourcePos | undefined, stackName: string, stackId: string): Counted[] => {
     const key = JSON.stringify([depth, t.templateFile, t.parameters, t.allParametersUnknown ?? false, t.files]);
-    if (seen.has(key)) return;
-    seen.add(key);
+    const known = seen.get(key);
+    if (known) return known;
+    const servers: Counted[] = [];
+    seen.set(key, servers);
     const b = withFiles(bundle, t.files);
     // Errors in a template the engine rendered (a group's members) point at the resource that generated it.
     const located = (e: TemplateError): TemplateError => (anchor && isGeneratedJson(e.pos.file) ? new TemplateError(e.code as TemplateErrorCode, anchor, e.path, e.detail) : e);
-    const known: Record<string, Json> = {};
+    const given: Record<string, Json> = {};
     const unknown: string[] = [];
     for (const [k, v] of Object.entries(t.parameters)) {
       if (containsUnknown(v)) unknown.push(k);
-      else known[k] = v;
+      else given[k] = v;
     }
     let loaded: ReturnType<typeof loadTemplate>;
     try {
       loaded = loadTemplate(b, {
-        templateFile: t.templateFile, parameters: known, unknownParameters: t.allParametersUnknown ? 'all' : unknown, depth, maxDepth: root.maxDepth,
+        templateFile: t.templateFile, parameters: given, unknownParameters: t.allParametersUnknown ? 'all' : unknown, depth, maxDepth: root.maxDepth,
         ...(anchor ? { parentPos: anchor } : {}),
       });
     } catch (err) {
       if (!(err instanceof TemplateErrors)) throw err;
       errors.push(...err.errors.map(located));
-      return;
+      return servers;
     }
     const def = loaded.definition;
     const params = loaded.parameterValues;
     let conditions: Record<string, boolean> = {};
+    let conditionsKnown = true;
     try {
       conditions = conditionsOf(def, params, { stackName, stackId, projectId: PROJECT_ID });
     } catch {
-      // A condition on a value only known later: resources under it are validated anyway.
+      // A condition on a value only known later: resources under it are validated anyway (not counted).
+      conditionsKnown = false;
     }
     const ctx: ResolveContext = {
       getParam: (n) => params[n],
@@ -107,24 +129,55 @@ export function validateTree(root: TreeRoot): void {
       const props = resolvePartial(r.properties, ctx, report);
       const at = anchor && isGeneratedJson(r.pos.file) ? anchor : r.pos;
       const childName = `${stackName}-${r.name}`;
+      const counts = r.condition === undefined || conditionsKnown;
       if (plugin.nested?.validation) {
         const isMap = props !== null && typeof props === 'object' && !Array.isArray(props);
         let child = isMap ? plugin.nested.validation(props, { stackName, resourceName: r.name, resource: r }) : undefined;
         // A provider template whose whole property map is only known later: its parameters all count as given.
         if (!isMap && r.providerTemplate) child = { templateFile: r.providerTemplate, files: {}, parameters: {}, allParametersUnknown: true };
-        if (child) visit(b, child, depth + 1, at, childName, PLACEHOLDER_ID);
+        if (child) {
+          const below = visit(b, child, depth + 1, at, childName, PLACEHOLDER_ID);
+          const copies = child.copies === undefined ? 1 : child.copies;
+          // A group's member is named '0' in the template validated: it stands for every member.
+          const name = child.copies === undefined ? r.name : `${r.name}/*`;
+          if (counts && copies !== null) {
+            for (const s of below) servers.push({ ...s, path: [name, ...s.path.slice(child.copies === undefined ? 0 : 1)], count: s.count * copies });
+          }
+        }
       } else if (!plugin.nested) {
         checkProperties(plugin, r.name, r.type, r.properties, props, at === r.pos ? undefined : at, report);
+        if (counts && r.resolvedType === SERVER_TYPE && props !== null && typeof props === 'object' && !Array.isArray(props) && !containsUnknown([props.profile ?? null, props.capabilities ?? null])) {
+          servers.push({ path: [r.name], ...serverAsk(props), count: 1 });
+        }
       }
       if (plugin.updatePolicy && r.updatePolicy) {
         const policy = resolvePartial(r.updatePolicy, ctx, report);
         if (!containsUnknown(policy)) checkSchema(plugin.updatePolicy, policy, 'update_policy', r.name, r.type, r.updatePolicy, at === r.pos ? undefined : at, report);
       }
     }
+    return servers;
   };
 
-  visit(root.bundle, { templateFile: root.templateFile, parameters: root.parameters, files: {} }, 0, undefined, root.stackName, root.stackId);
+  const servers = visit(root.bundle, { templateFile: root.templateFile, parameters: root.parameters, files: {} }, 0, undefined, root.stackName, root.stackId);
   if (errors.length > 0) throw new TemplateErrors(errors);
+  return demandOf(servers);
+}
+
+/** The tree's servers summed by what they ask for (`count` 0 left out), in the order first met. */
+function demandOf(servers: Counted[]): ServerDemand[] {
+  const byAsk = new Map<string, ServerDemand>();
+  for (const s of servers) {
+    if (s.count === 0) continue;
+    const key = JSON.stringify([s.profile ?? null, Object.entries(s.capabilities).sort()]);
+    const d = byAsk.get(key);
+    const path = s.path.join('/');
+    if (!d) byAsk.set(key, { profile: s.profile, capabilities: s.capabilities, count: s.count, paths: [path] });
+    else {
+      d.count += s.count;
+      if (!d.paths.includes(path)) d.paths.push(path);
+    }
+  }
+  return [...byAsk.values()];
 }
 
 function checkCycles(def: StackDefinition, active: string[], report: (e: TemplateError) => void): void {

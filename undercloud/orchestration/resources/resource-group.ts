@@ -169,7 +169,8 @@ export const resourceGroupResource: ResourcePlugin<GroupProps> = {
       const member = memberDef({ resource_def: def as GroupProps['resource_def'], index_var: indexVar }, '0', ctx.resource.pos.file);
       if (member.properties === UNKNOWN || member.metadata === UNKNOWN) return undefined;
       const file = groupFile(ctx.stackName, ctx.resourceName);
-      return { templateFile: file, files: { [file]: renderTemplate({ '0': member }) }, parameters: {} };
+      const count = p.count === undefined ? 1 : typeof p.count === 'number' && Number.isInteger(p.count) && p.count >= 0 ? p.count : null;
+      return { templateFile: file, files: { [file]: renderTemplate({ '0': member }) }, parameters: {}, copies: count };
     },
     collect: (child, spec) => collectMembers(child, { removed_rsrc_list: ((spec.handle as unknown as GroupHandle | undefined)?.removed ?? []) as Json[] }),
   },

@@ -22,6 +22,13 @@ interface ServerHandle { serverId: string }
 
 export const SERVER_TYPE = 'OS::TripleO::Server';
 
+/** What a server asks the pool for: its profile and capabilities, as the ServerPort matches them (strings). */
+export function serverAsk(p: { profile?: Json; capabilities?: Json }): { profile: string | undefined; capabilities: Record<string, string> } {
+  const capabilities: Record<string, string> = {};
+  for (const [k, v] of Object.entries(asRecord(p.capabilities ?? {}))) capabilities[k] = String(v);
+  return { profile: typeof p.profile === 'string' && p.profile !== '' ? p.profile : undefined, capabilities };
+}
+
 export const serverResource: ResourcePlugin<ServerProps> = {
   type: SERVER_TYPE,
   description: 'A bare-metal server allocated by profile and capabilities and deployed with the overcloud image.',
@@ -57,8 +64,7 @@ export const serverResource: ResourcePlugin<ServerProps> = {
   },
   create: async (ctx, p) => {
     const hostname = p.name || `${ctx.stackName}-${ctx.resourceName}`;
-    const capabilities: Record<string, string> = {};
-    for (const [k, v] of Object.entries(asRecord(p.capabilities))) capabilities[k] = String(v);
+    const { capabilities } = serverAsk(p);
     const serverId = await ctx.servers.allocate(
       { key: `${ctx.stackId}/${ctx.resourceName}`, hostname, profile: p.profile, capabilities, image: p.image, metadata: asRecord(p.metadata) },
       ctx.signal,

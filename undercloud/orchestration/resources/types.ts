@@ -114,6 +114,8 @@ export interface NestedBatches {
 /** What whole-tree validation should descend into; `allParametersUnknown` when the parameters are only known at create time. */
 export interface NestedValidation extends NestedTemplate {
   allParametersUnknown?: boolean;
+  /** How many children like this one the resource makes (a group's count; default 1); null when only known at create time. */
+  copies?: number | null;
 }
 
 /** The child stack of a nested resource, after it converged. */

@@ -2,13 +2,17 @@
  * A ServerPort that "provisions" instantly (or after `deployMs`), for tests, benchmarks and `server_driver =
  * fake` until the bare-metal service lands. Allocation is idempotent per key, like the real one must be.
  * A profile listed in `failProfiles` ends in `error`, to exercise failures. `rebuild` re-images a server
- * (its instance changes), as `overcloud node rebuild` does to a bare-metal one.
+ * (its instance changes), as `overcloud node rebuild` does to a bare-metal one. With `pool`, at most that
+ * many servers exist at once and `shortfalls` answers the engine's pre-flight (any profile fits any node).
  */
-import type { ServerPort, ServerRequest, ServerStatus } from '../../ports.js';
+import type { ServerNeed, ServerPort, ServerRequest, ServerStatus } from '../../ports.js';
+import { ConflictError } from '../../../errors.js';
 
 export interface FakeServersOptions {
   deployMs?: number;
   failProfiles?: string[];
+  /** How many nodes there are; unlimited when absent. */
+  pool?: number;
 }
 
 interface FakeServer { id: string; req: ServerRequest; readyAt: number; nodeId: string; ip: string; imaged: number }
@@ -25,12 +29,20 @@ export class FakeServers implements ServerPort {
   async allocate(req: ServerRequest): Promise<string> {
     const have = this.byKey.get(req.key);
     if (have && this.servers.has(have)) return have;
+    if (this.options.pool !== undefined && this.servers.size >= this.options.pool) throw new ConflictError('NO_NODE_AVAILABLE', `no node left for ${req.hostname} (pool of ${this.options.pool})`);
     const n = this.next++;
     const id = `fake-server-${n}-${req.hostname}`;
     const ip = `192.0.2.${(n % 250) + 1}`;
     this.servers.set(id, { id, req, readyAt: Date.now() + (this.options.deployMs ?? 0), nodeId: `fake-node-${n}`, ip, imaged: 1 });
     this.byKey.set(req.key, id);
     return id;
+  }
+
+  shortfalls(needs: ServerNeed[]): string[] {
+    if (this.options.pool === undefined) return [];
+    const free = this.options.pool - this.servers.size;
+    const wanted = needs.reduce((n, x) => n + x.count, 0);
+    return wanted <= free ? [] : [`${needs.map((x) => `${x.paths.join(', ')}: ${x.count}`).join(', ')} new server(s), ${free} node(s) free`];
   }
 
   async status(serverId: string): Promise<ServerStatus> {
