@@ -33,7 +33,8 @@ export type TemplateErrorCode =
   | 'ROLES_INVALID'
   | 'BAREMETAL_DEPLOYMENT_INVALID'
   | 'PROPERTIES_INVALID'
-  | 'CIRCULAR_DEPENDENCY';
+  | 'CIRCULAR_DEPENDENCY'
+  | 'TEMPLATE_RENDER';
 
 export function formatPos(pos: SourcePos): string {
   return `${pos.file}:${pos.line}:${pos.col}`;

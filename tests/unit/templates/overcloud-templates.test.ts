@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadBundle, parseStack } from '../../../undercloud/orchestration/template/index.js';
+import { loadBundle, parseStack, type TemplateErrors } from '../../../undercloud/orchestration/template/index.js';
 import type { Json, TemplateBundle } from '../../../undercloud/orchestration/template/types.js';
 import type { DeploymentRequest } from '../../../undercloud/orchestration/ports.js';
 import { harness, type Harness } from '../../fakes/orchestration/harness.js';
@@ -98,7 +98,8 @@ describe('templates/: files', () => {
     // Ironic-provisioned servers (the default) and pre-provisioned ones (environments/deployed-server.yaml).
     const files = { ...(await bundle([LAB])).files, ...(await bundle([LAB, path.join(T, 'environments', 'deployed-server.yaml')])).files };
     const onDisk = walk(T).filter((f) => /\.(ya?ml|sh)$/.test(f) && !f.startsWith('environments/'));
-    const unused = onDisk.filter((f) => files[f] === undefined);
+    // A Jinja2 template is bundled as what it renders (overcloud.j2.yaml -> overcloud.yaml).
+    const unused = onDisk.filter((f) => files[f.replace(/\.j2\.yaml$/, '.yaml')] === undefined);
     expect(unused).toEqual([]);
   });
 
@@ -443,4 +444,53 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
       rmSync(dir, { recursive: true, force: true });
     }
   }, TIMEOUT);
+});
+
+describe('templates/: custom roles (overcloud.j2.yaml rendered with roles_data.yaml)', () => {
+  it('a role added to roles_data.yaml only is deployed: its servers, its steps, the maps and outputs', async () => {
+    const roles = readFileSync(path.join(T, 'roles_data.yaml'), 'utf8') + `
+- name: ComputeEdge
+  description: Compute nodes at the edge site.
+  CountDefault: 2
+  HostnameFormatDefault: '%stackname%-edge-%index%'
+  RoleParametersDefault: {Profile: edge}
+  ServicesDefault:
+    - OS::TripleO::Services::Timesync
+    - OS::TripleO::Services::Memcached
+`;
+    const file = envFile('roles_data.yaml', roles);
+    h = harness();
+    const b = await loadBundle(T, { rolesData: file, environments: [LAB] });
+    const s = await h.deploy('overcloud', b);
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    // The edge servers come from roles/role.yaml (OS::TripleO::Role), by the profile its RoleParameters name.
+    expect([...h.servers.servers.values()].filter((x) => x.req.profile === 'edge').map((x) => x.req.hostname).sort()).toEqual(['overcloud-edge-0', 'overcloud-edge-1']);
+    expect(s!.outputs!.hostnames).toMatchObject({ ComputeEdge: ['overcloud-edge-0', 'overcloud-edge-1'] });
+    expect(s!.outputs!.EnabledServices).toMatchObject({ ComputeEdge: ['timesync', 'memcached'] });
+    const rs = runs(h.agent.dispatched);
+    expect(rs.filter((r) => r.role === 'ComputeEdge').map((r) => r.step)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    // Every node knows the edge nodes; memcached on a role not tagged controller is not Keystone's cache.
+    expect(String(rs.find((r) => r.role === 'Controller' && r.step === 0)!.inputs.HOSTS_ENTRIES)).toContain('overcloud-edge-1');
+    expect(rs.find((r) => r.role === 'Controller')!.inputs.MEMCACHED_SERVERS).toBe('');
+    expect(rs.find((r) => r.role === 'ComputeEdge')!.inputs.SWIFT_STORAGE_IPS).toBeUndefined();
+  }, TIMEOUT);
+
+  it('a Jinja2 error names the j2 file, line and column; a template with both forms is refused', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'oc-j2-'));
+    try {
+      writeFileSync(path.join(dir, 'roles_data.yaml'), '- name: A\n');
+      writeFileSync(path.join(dir, 'overcloud.j2.yaml'), 'heat_template_version: wallaby\nresources:\n{% for role in roles %}\n  {{ role.name | nosuchfilter }}: {type: OS::Heat::None}\n{% endfor %}\n');
+      const err = await loadBundle(dir, {}).catch((e: unknown) => e);
+      expect((err as TemplateErrors).errors.map((e) => [e.code, `${e.pos.file}:${e.pos.line}:${e.pos.col}`])).toEqual([['TEMPLATE_RENDER', 'overcloud.j2.yaml:4:16']]);
+      expect((err as Error).message).toContain('filter not found: nosuchfilter');
+      writeFileSync(path.join(dir, 'overcloud.j2.yaml'), 'heat_template_version: wallaby\nresources:\n{% for role in roles %}\n  {{ role.name }}: {type: OS::Heat::None}\n{% endfor %}\n');
+      const ok = await loadBundle(dir, {});
+      expect(ok.files['overcloud.yaml']).toBe('heat_template_version: wallaby\nresources:\n  A: {type: OS::Heat::None}\n');
+      writeFileSync(path.join(dir, 'overcloud.yaml'), 'heat_template_version: wallaby\n');
+      const both = await loadBundle(dir, {}).catch((e: unknown) => e);
+      expect((both as Error).message).toContain('both "overcloud.yaml" and "overcloud.j2.yaml" exist');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,8 @@
  * The client side of get_file and provider templates (python-heatclient's template_utils): read the root
  * template, the environments, the roles file, every template the registry or a `type:` path names and
  * every get_file target, recursively, into a TemplateBundle. Everything must lie inside the template tree;
- * an escaping or missing reference is an error at its position.
+ * an escaping or missing reference is an error at its position. A template that exists only as
+ * `NAME.j2.yaml` is rendered with the roles of roles_data.yaml and bundled as `NAME.yaml` (render-jinja.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { TemplateError, TemplateErrors } from '../errors.js';
 import { isTemplatePath, resolveRef } from './paths.js';
 import type { Snippet, SourcePos, TemplateBundle } from './types.js';
 import { parseYaml } from './yaml-source.js';
+import { rawToJson } from './resolve.js';
+import { jinjaSourceOf, renderJinja, type JinjaContext } from './render-jinja.js';
 
 export interface LoadBundleOptions {
   /** Environment files (-e), in order; relative to the current directory. */
@@ -44,8 +47,24 @@ export async function loadBundle(templateDir: string, opts: LoadBundleOptions = 
     return rel.startsWith('..') || path.isAbsolute(rel) ? abs.split(path.sep).join('/') : rel.split(path.sep).join('/');
   };
   const absOf = (key: string): string => (key.startsWith('/') ? key : path.join(rootDir, key));
+  let jinja: JinjaContext = { roles: [] };
   const read = async (key: string, from: SourcePos | undefined): Promise<string | undefined> => {
     if (bundle.files[key] !== undefined) return bundle.files[key];
+    const j2 = jinjaSourceOf(key);
+    if (j2 !== undefined && existsSync(absOf(j2))) {
+      if (existsSync(absOf(key))) {
+        errors.push(new TemplateError('TEMPLATE_RENDER', from ?? { file: key, line: 1, col: 1 }, [], `both "${key}" and "${j2}" exist: "${j2}" renders "${key}", so keep one of them`));
+        return undefined;
+      }
+      try {
+        bundle.files[key] = await renderJinja(j2, await readFile(absOf(j2), 'utf8'), jinja);
+        return bundle.files[key];
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        errors.push(err);
+        return undefined;
+      }
+    }
     try {
       const text = await readFile(absOf(key), 'utf8');
       bundle.files[key] = text;
@@ -85,6 +104,17 @@ export async function loadBundle(templateDir: string, opts: LoadBundleOptions = 
   );
   const envs = [...fromDirs, ...(opts.environments ?? [])];
   if (opts.defaultRegistry !== false && existsSync(path.join(rootDir, DEFAULT_REGISTRY))) envs.unshift(path.join(rootDir, DEFAULT_REGISTRY));
+  // The roles come first: j2 templates are rendered with them (parseStack reports an invalid roles file).
+  const roles = opts.rolesData === undefined ? (existsSync(path.join(rootDir, 'roles_data.yaml')) ? 'roles_data.yaml' : undefined) : opts.rolesData === false ? undefined : keyOf(opts.rolesData);
+  if (roles !== undefined) {
+    const text = await read(roles, undefined);
+    if (text !== undefined) {
+      bundle.rolesData = roles;
+      const parsed = parseYaml(roles, text).root;
+      const data = parsed === undefined ? undefined : rawToJson(parsed);
+      if (Array.isArray(data)) jinja = { roles: data };
+    }
+  }
   await scanTemplate(rootTemplate, undefined);
   for (const env of envs) {
     const key = keyOf(env);
@@ -109,10 +139,6 @@ export async function loadBundle(templateDir: string, opts: LoadBundleOptions = 
       if (!res.ok) errors.push(new TemplateError('FILE_OUTSIDE_TREE', t.pos, [], res.reason));
       else await scanTemplate(res.key, t.pos);
     }
-  }
-  const roles = opts.rolesData === undefined ? (existsSync(path.join(rootDir, 'roles_data.yaml')) ? 'roles_data.yaml' : undefined) : opts.rolesData === false ? undefined : keyOf(opts.rolesData);
-  if (roles !== undefined) {
-    if ((await read(roles, undefined)) !== undefined) bundle.rolesData = roles;
   }
   if (errors.length > 0) throw new TemplateErrors(errors);
   return bundle;
