@@ -16,6 +16,7 @@ import type { Json, TemplateBundle } from '../../../undercloud/orchestration/tem
 import type { DeploymentRequest } from '../../../undercloud/orchestration/ports.js';
 import { harness, type Harness } from '../../fakes/orchestration/harness.js';
 import { requireTools } from '../../helpers/tools.js';
+import { generateRolesData } from '../../../undercloud/orchestration/roles/role-files.js';
 import { loadElement } from '../../../disk-image-builder/element.js';
 import { DEFAULT_ELEMENTS_DIR, resolveElements } from '../../../disk-image-builder/runner.js';
 import { parseImageDefinitions } from '../../../disk-image-builder/image-definition.js';
@@ -97,7 +98,8 @@ describe('templates/: files', () => {
   it('the loader reads every template and script of the tree (nothing on disk is left unused)', async () => {
     // Ironic-provisioned servers (the default) and pre-provisioned ones (environments/deployed-server.yaml).
     const files = { ...(await bundle([LAB])).files, ...(await bundle([LAB, path.join(T, 'environments', 'deployed-server.yaml')])).files };
-    const onDisk = walk(T).filter((f) => /\.(ya?ml|sh)$/.test(f) && !f.startsWith('environments/'));
+    // roles_data/ holds role files for `overcloud roles generate`, not templates.
+    const onDisk = walk(T).filter((f) => /\.(ya?ml|sh)$/.test(f) && !f.startsWith('environments/') && !f.startsWith('roles_data/'));
     // A Jinja2 template is bundled as what it renders (overcloud.j2.yaml -> overcloud.yaml).
     const unused = onDisk.filter((f) => files[f.replace(/\.j2\.yaml$/, '.yaml')] === undefined);
     expect(unused).toEqual([]);
@@ -473,6 +475,31 @@ describe('templates/: custom roles (overcloud.j2.yaml rendered with roles_data.y
     expect(String(rs.find((r) => r.role === 'Controller' && r.step === 0)!.inputs.HOSTS_ENTRIES)).toContain('overcloud-edge-1');
     expect(rs.find((r) => r.role === 'Controller')!.inputs.MEMCACHED_SERVERS).toBe('');
     expect(rs.find((r) => r.role === 'ComputeEdge')!.inputs.SWIFT_STORAGE_IPS).toBeUndefined();
+  }, TIMEOUT);
+
+  it('every role of templates/roles_data, as `overcloud roles generate` writes them, deploys; every script has its inputs', async () => {
+    const file = envFile('roles_data.yaml', generateRolesData(path.join(T, 'roles_data'), ['Controller', 'Compute', 'Compute:ComputeEdge', 'BlockStorage', 'ObjectStorage']));
+    const counts = envFile('counts.yaml', 'parameter_defaults:\n  ComputeEdgeCount: 1\n  BlockStorageCount: 1\n  ObjectStorageCount: 2\n');
+    h = harness();
+    const s = await h.deploy('overcloud', await loadBundle(T, { rolesData: file, environments: [counts] }));
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    expect([...h.servers.servers.values()].map((x) => `${x.req.hostname}:${x.req.profile}`).sort()).toEqual([
+      'overcloud-blockstorage-0:block-storage', 'overcloud-computeedge-0:computeedge', 'overcloud-controller-0:control', 'overcloud-novacompute-0:compute',
+      'overcloud-objectstorage-0:swift-storage', 'overcloud-objectstorage-1:swift-storage',
+    ]);
+    const rs = runs(h.agent.dispatched);
+    const ips = (role: string) => (s!.outputs!.ctlplane_addresses as Record<string, string[]>)[role]!;
+    // Swift's ring is the ObjectStorage nodes, and only the role running Swift gets it.
+    expect(rs.find((r) => r.role === 'ObjectStorage')!.inputs.SWIFT_STORAGE_IPS).toBe(ips('ObjectStorage').join(','));
+    expect(rs.filter((r) => r.inputs.SWIFT_STORAGE_IPS !== undefined).map((r) => r.role)).toEqual(expect.arrayContaining(['ObjectStorage']));
+    expect(new Set(rs.filter((r) => r.inputs.SWIFT_STORAGE_IPS !== undefined).map((r) => r.role))).toEqual(new Set(['ObjectStorage']));
+    expect(rs.find((r) => r.role === 'BlockStorage')!.inputs.CONTROLLER_IP).toBe(ips('Controller')[0]);
+    for (const r of rs) {
+      const assigned = new Set([...r.script.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
+      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
+      const missing = [...new Set([...r.script.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!))].filter((v) => !known.has(v));
+      expect(missing, `${r.role} step ${r.step}`).toEqual([]);
+    }
   }, TIMEOUT);
 
   it('a Jinja2 error names the j2 file, line and column; a template with both forms is refused', async () => {

@@ -10,7 +10,7 @@
  * until `node unprovision` (which asks first), so a file edited by mistake cannot wipe a node.
  */
 import type { Command } from 'commander';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Instance } from '../../../proto/gen/undercloud/v1/baremetal.js';
@@ -23,6 +23,7 @@ import { call } from '../common/client.js';
 import { confirmed } from '../common/confirm.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
+import { writeFileAtomically } from '../common/write-file.js';
 import { nodeClient, waitForNodes, waitSeconds, type NodeClient } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 
@@ -66,13 +67,6 @@ export function deployedEnvironment(expanded: ExpandedDeployment, instances: Ins
     + stringify(doc, { lineWidth: 0 });
 }
 
-/** Writes `text` to `file` in one step (a reader never sees half of it). */
-function writeAtomically(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, file);
-}
-
 /**
  * Provisions the file's instances for `stack`, waits until their nodes are active (failing with the node
  * and its last error otherwise), and writes the deployed-server environment to `output`.
@@ -98,7 +92,7 @@ export async function provisionFromFile(nc: NodeClient, file: string, stack: str
   }
   const unknown = instances.filter((i) => !i.ctlplaneIp).map((i) => i.hostname);
   if (unknown.length > 0 && !quiet) process.stderr.write(`no control-plane address known for ${unknown.join(', ')} (no node agent has connected from it): the stack will list it without one\n`);
-  writeAtomically(output, deployedEnvironment(expanded, instances, path.basename(file)));
+  writeFileAtomically(output, deployedEnvironment(expanded, instances, path.basename(file)));
   if (!quiet) process.stderr.write(`deployed-server environment written to ${output}\n`);
   return instances;
 }
