@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { runCli, OVERCLOUD_BIN, ROOT, type TestDaemon, daemonForBlock, FAKE_ORCHESTRATION_CONFIG } from '../../helpers/daemon.js';
 
 const T = path.join(ROOT, 'templates');
@@ -50,5 +50,23 @@ describe('custom roles: overcloud roles generate, then deploy', () => {
     const steps = res.filter((x) => x.name === 'ComputeEdgeDeployment');
     expect(steps).toHaveLength(6);
     expect(steps.map((x) => x.state)).toEqual(Array(6).fill('CREATE_COMPLETE'));
+  });
+
+  it('an error in a rendered template: the message cites overcloud.yaml and the CLI writes it out to read', async () => {
+    const dir = path.join(d.dir, 'tpl');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'roles_data.yaml'), '- name: Edge\n');
+    writeFileSync(path.join(dir, 'overcloud.j2.yaml'), 'heat_template_version: wallaby\nresources:\n{% for role in roles %}\n  {{ role.name }}Thing: {type: OS::No::Such}\n{% endfor %}\n');
+    const r = await oc('deploy', '--templates', dir, '--stack', 'broken');
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/overcloud\.yaml:3:\d+: .*OS::No::Such/);
+    const at = /the rendered text these positions refer to is in (\S+)/.exec(r.stderr);
+    expect(at, r.stderr).not.toBeNull();
+    expect(r.stderr).toContain('overcloud.yaml is rendered from overcloud.j2.yaml with the roles');
+    try {
+      expect(readFileSync(path.join(at![1]!, 'overcloud.yaml'), 'utf8').split('\n')[2]).toBe('  EdgeThing: {type: OS::No::Such}');
+    } finally {
+      rmSync(at![1]!, { recursive: true, force: true });
+    }
   });
 });

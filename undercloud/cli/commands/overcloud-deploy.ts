@@ -25,6 +25,7 @@ import { deployFailed, printFailures } from './overcloud-stack.js';
 import { writeStackRc } from './stack-rc.js';
 import { plannedFiles, provisionedFiles, refuseUnlistedRoles } from './deploy-provisioned.js';
 import { listedRoles } from './node-instances.js';
+import { explainRendered } from './rendered-templates.js';
 
 export interface PlanView {
   stackName: string;
@@ -74,9 +75,9 @@ export function register(program: Command): void {
       const environments = [...(opts.environmentFile ?? [])];
       const file = opts.baremetalDeployment;
       const conn = connect(g.config);
+      let req: StackRequest | undefined;
       try {
         const orch = conn.client(OrchestrationClient);
-        let req: StackRequest;
         if (file) {
           // Checked on the plan with the environment provisioning would write, before any node is touched.
           const planned = await plannedFiles(g.config, opts.templates, file, opts.stack);
@@ -139,6 +140,8 @@ export function register(program: Command): void {
           const rc = writeStackRc(opts.rcDir, final.name, view.outputs);
           if (rc) process.stderr.write(`overcloud credentials written to ${rc} (source it, then use the openstack client)\n`);
         }
+      } catch (err) {
+        throw explainRendered(err, opts.templates, req?.bundle?.files);
       } finally {
         conn.close();
       }
