@@ -20,13 +20,17 @@ export interface AllocationRequest {
 export interface Pick {
   req: AllocationRequest;
   node: Node;
-  /** False when the node already held the request's key (nothing to do). */
+  /** False when the node already held the request's key, or is adopted (nothing to deploy). */
   fresh: boolean;
+  /** A node the stack allocated and deployed as this hostname, taken over as it is (`adoptable`). */
+  adopted?: boolean;
 }
+
+const PROVISION_KEY_PREFIX = 'provision:';
 
 /** The allocation key of an instance `overcloud node provision` made: stack and hostname. */
 export function provisionKey(stack: string, hostname: string): string {
-  return `provision:${stack}:${hostname}`;
+  return `${PROVISION_KEY_PREFIX}${stack}:${hostname}`;
 }
 
 function wanted(req: { profile?: string | undefined; capabilities: Record<string, string> }): Record<string, string> {
@@ -39,6 +43,23 @@ function matches(n: Node, want: Record<string, string>): boolean {
 
 function free(n: Node): boolean {
   return n.provisionState === 'available' && !n.maintenance && !n.reservation && n.instanceInfo.allocation_key === undefined;
+}
+
+/**
+ * TripleO's adoption (metalsmith adopts what Nova deployed, for `overcloud node extract provisioned`):
+ * a node the request names, that a stack allocated (orchestration's key, not a provision key) and that is
+ * active as the request's hostname, is taken over as it is: its allocation becomes the request's, nothing
+ * is deployed, and the stack's server that held it lets it go without undeploying it
+ * (baremetal/orchestration-port.ts). Only by name: an instance never adopts a node it did not name.
+ */
+export function adoptable(n: Node, req: AllocationRequest): boolean {
+  const key = n.instanceInfo.allocation_key;
+  return n.provisionState === 'active' && !n.reservation && typeof key === 'string' && !isProvisionKey(key) && n.instanceInfo.hostname === req.hostname;
+}
+
+/** True for the allocation key of an instance `overcloud node provision` made. */
+export function isProvisionKey(key: string): boolean {
+  return key.startsWith(PROVISION_KEY_PREFIX);
 }
 
 /**
@@ -61,6 +82,11 @@ export function pickNodes(all: Node[], reqs: AllocationRequest[]): Pick[] {
     if (req.node !== undefined) {
       node = all.find((x) => x.id === req.node || x.name === req.node);
       if (!node) throw new NodeNotFoundError(req.node);
+      if (!taken.has(node.id) && adoptable(node, req)) {
+        taken.add(node.id);
+        picks.set(req, { req, node, fresh: false, adopted: true });
+        continue;
+      }
       const why = taken.has(node.id) ? 'is picked for another instance'
         : node.instanceInfo.allocation_key !== undefined ? `is allocated already (${String(node.instanceInfo.allocation_key)})`
         : node.maintenance ? 'is in maintenance'

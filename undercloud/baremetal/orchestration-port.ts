@@ -7,6 +7,7 @@
  */
 import type { ServerNeed, ServerPort, ServerRequest, ServerStatus } from '../orchestration/ports.js';
 import type { BaremetalService } from './service.js';
+import { isProvisionKey } from './allocation.js';
 
 export function baremetalServerPort(service: BaremetalService, addressOf: (nodeId: string) => string | undefined): ServerPort {
   return {
@@ -31,6 +32,9 @@ export function baremetalServerPort(service: BaremetalService, addressOf: (nodeI
       return { phase: 'deploying', nodeId: n.id };
     },
     async release(serverId: string): Promise<void> {
+      // A node `overcloud node provision` adopted is no longer this server's: it stays deployed.
+      const key = service.allocationKeyOf(serverId);
+      if (key !== undefined && isProvisionKey(key)) return;
       await service.release(serverId);
     },
     lookup(nodeNameOrId: string): string | undefined {

@@ -314,6 +314,12 @@ export class BaremetalService {
     return this.conductor.agentServices?.hub.session(nodeId)?.address;
   }
 
+  /** The allocation a node holds (instance_info.allocation_key); undefined when none, or no such node. */
+  allocationKeyOf(nodeId: string): string | undefined {
+    const key = this.nodes.get(nodeId)?.instanceInfo.allocation_key;
+    return typeof key === 'string' ? key : undefined;
+  }
+
   /** The node id behind an orchestration server name (node id, node name or deployed hostname). */
   nodeIdOfServer(server: string): string | undefined {
     return nodeOfServer(this.nodes.list(), server)?.id;
@@ -327,7 +333,8 @@ export class BaremetalService {
   /** Picks and marks nodes for `reqs` in one transaction (all or none). */
   private reserve(reqs: AllocationRequest[]): Pick[] {
     return this.store.tx(() => pickNodes(this.nodes.list(), reqs).map((p) => {
-      if (!p.fresh) return p;
+      if (!p.fresh && !p.adopted) return p;
+      if (p.adopted) this.log.info('node adopted', { node: p.node.name, from: p.node.instanceInfo.allocation_key, key: p.req.key, hostname: p.req.hostname });
       return { ...p, node: this.nodes.update(p.node.id, { instanceInfo: { ...p.node.instanceInfo, allocation_key: p.req.key } }) };
     }));
   }

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { runCli, OVERCLOUD_BIN, ROOT, type TestDaemon, daemonForBlock } from '../../helpers/daemon.js';
 
 const T = path.join(ROOT, 'templates');
@@ -70,5 +71,31 @@ describe('templates/ onto fake bare-metal nodes (server_driver = baremetal)', ()
     expect(again.code, again.stderr).toBe(6);
     expect(again.stderr).toContain('Compute/*/Server: 1 new server(s) need nodes with {"profile":"compute"}, 0 available (no other node matches)');
     expect((await oc('stack', 'list')).stdout).toContain('UPDATE_COMPLETE');
+  });
+
+  it('node extract provisioned, then deploy -b: the stack adopts its own nodes as pre-provisioned servers, nothing redeployed', async () => {
+    const file = path.join(d.dir, 'extracted.yaml');
+    const x = await oc('node', 'extract', 'provisioned', '-o', file, '-r', path.join(T, 'roles_data.yaml'));
+    expect(x.code, x.stderr).toBe(0);
+    expect(parseYaml(readFileSync(file, 'utf8'))).toEqual([
+      { name: 'Controller', count: 1, hostname_format: '%stackname%-controller-%index%', defaults: { profile: 'control', image: { href: 'overcloud-lab-minimal' } }, instances: [{ hostname: 'overcloud-controller-0', name: 'control-a' }] },
+      { name: 'Compute', count: 0, hostname_format: '%stackname%-novacompute-%index%', instances: [] },
+      { name: 'Storage', count: 1, hostname_format: '%stackname%-storage-%index%', defaults: { profile: 'storage', image: { href: 'overcloud-lab-minimal' } }, instances: [{ hostname: 'overcloud-storage-0', name: 'storage-a' }] },
+    ]);
+    const moves = async () => (await Promise.all(['control-a', 'storage-a'].map(async (n) => (JSON.parse((await oc('-f', 'json', 'node', 'show', n)).stdout) as { history: { to: string }[] }).history)))
+      .flat().filter((h) => h.to === 'deploying' || h.to === 'deleting').length;
+    const before = await moves();
+
+    const r = await oc(...DEPLOY, '-b', file);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('UPDATE_COMPLETE');
+    expect(await moves()).toBe(before);
+    expect((await nodes()).map((n) => [n.name, n.provision_state, n.instance_info.hostname, n.instance_info.allocation_key]).sort()).toEqual([
+      ['control-a', 'active', 'overcloud-controller-0', 'provision:overcloud:overcloud-controller-0'],
+      ['storage-a', 'active', 'overcloud-storage-0', 'provision:overcloud:overcloud-storage-0'],
+    ]);
+    const res = JSON.parse((await oc('-f', 'json', 'stack', 'resources', '--nested')).stdout) as { type: string; physical_id: string }[];
+    expect(res.filter((x) => x.type === 'OS::TripleO::Server')).toEqual([]);
+    expect(res.filter((x) => x.type === 'OS::Heat::DeployedServer').map((x) => x.physical_id).sort()).toEqual(['overcloud-controller-0', 'overcloud-storage-0']);
   });
 });

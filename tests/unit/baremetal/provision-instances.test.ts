@@ -4,6 +4,7 @@ import { memoryConductor } from './helpers.js';
 import { BaremetalService } from '../../../undercloud/baremetal/service.js';
 import { NodeNotFoundError, NoNodeAvailableError } from '../../../undercloud/baremetal/errors.js';
 import { baremetalSection } from '../../../undercloud/baremetal/config.js';
+import { baremetalServerPort } from '../../../undercloud/baremetal/orchestration-port.js';
 
 async function ready(names: Record<string, string>) {
   const { store, bus, log, conductor } = memoryConductor();
@@ -108,5 +109,29 @@ describe('BaremetalService provision instances', () => {
     ]);
     // Nothing was reserved by asking.
     expect(bm.list().filter((n) => n.instanceInfo.allocation_key !== undefined).map((n) => n.name)).toEqual(['a']);
+  });
+
+  it('adopts a node a stack deployed as the hostname it names: no deploy, the allocation moves, the stack lets it go deployed', async () => {
+    const bm = await ready({ a: 'compute', b: 'compute' });
+    // As the orchestration ServerPort allocates: the stack's key, deployed as its hostname.
+    await bm.allocate({ key: 'stack-id/Server', hostname: 'oc-compute-0', profile: 'compute', capabilities: {}, image: 'golden' });
+    await settle(bm);
+    const nodeId = bm.show('a').node.id;
+    const deploys = () => bm.show('a').history.filter((h) => h.toState === 'deploying').length;
+    const before = deploys();
+    // Not by profile, and not under another hostname: only the instance that names it, as that hostname.
+    const other = await bm.provisionInstances('oc', [inst('oc-compute-9', { node: 'a' })]).catch((e: unknown) => e);
+    expect((other as Error).message).toContain('is allocated already (stack-id/Server)');
+    const r = await bm.provisionInstances('oc', [inst('oc-compute-0', { node: 'a' })]);
+    expect(r.map((x) => [x.hostname, x.node.name, x.node.provisionState])).toEqual([['oc-compute-0', 'a', 'active']]);
+    expect(deploys()).toBe(before);
+    expect(bm.show('a').node.instanceInfo).toMatchObject({ hostname: 'oc-compute-0', allocation_key: 'provision:oc:oc-compute-0' });
+    expect(bm.allocationKeyOf(nodeId)).toBe('provision:oc:oc-compute-0');
+    // The stack's server is deleted when its role moves to pre-provisioned servers: the node stays deployed.
+    const port = baremetalServerPort(bm, () => undefined);
+    await port.release(nodeId, new AbortController().signal);
+    await settle(bm);
+    expect(bm.show('a').node.provisionState).toBe('active');
+    expect(bm.instances('oc').map((i) => [i.hostname, i.node.name])).toEqual([['oc-compute-0', 'a']]);
   });
 });
