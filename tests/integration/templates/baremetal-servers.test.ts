@@ -98,4 +98,12 @@ describe('templates/ onto fake bare-metal nodes (server_driver = baremetal)', ()
     expect(res.filter((x) => x.type === 'OS::TripleO::Server')).toEqual([]);
     expect(res.filter((x) => x.type === 'OS::Heat::DeployedServer').map((x) => x.physical_id).sort()).toEqual(['overcloud-controller-0', 'overcloud-storage-0']);
   });
+
+  it('overcloud delete -b: the stack goes, then the nodes provisioned for it are unprovisioned', async () => {
+    const r = await oc('delete', '-b', path.join(d.dir, 'extracted.yaml'), '--yes');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toContain('unprovisioning overcloud-controller-0 (node control-a), overcloud-storage-0 (node storage-a)');
+    expect((await nodes()).map((n) => [n.name, n.provision_state, n.instance_info.allocation_key])).toEqual([['control-a', 'available', undefined], ['storage-a', 'available', undefined]]);
+    expect(JSON.parse((await oc('-f', 'json', 'stack', 'list')).stdout)).toEqual([]);
+  });
 });

@@ -183,7 +183,9 @@ describe('overcloud node provision / deploy -b / node unprovision (fake nodes an
     const inUse = await oc('node', 'unprovision', '--all', file());
     expect(inUse.code).toBe(4); // no terminal, no --yes
     expect(inUse.stderr).toContain('warning: overcloud-controller-0 is still in stack overcloud (deploy without it first).');
-    expect((await oc('delete', '--yes')).code).toBe(0);
+    const del = await oc('delete', '--yes');
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stderr).toContain('the nodes provisioned for overcloud stay deployed: overcloud-controller-0 (node ');
     const un = await oc('-f', 'json', 'node', 'unprovision', '--all', '--yes', file());
     expect(un.code, un.stderr).toBe(0);
     expect((JSON.parse(un.stdout) as InstanceView[]).map((i) => i.hostname)).toEqual(['overcloud-controller-0', 'overcloud-storage-0']);

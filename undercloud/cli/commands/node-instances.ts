@@ -32,7 +32,8 @@ export function defaultDeployedEnvironment(stack: string): string {
   return `${stack}-baremetal-deployed.yaml`;
 }
 
-function readDeployment(file: string, stack: string): ExpandedDeployment {
+/** A baremetal_deployment.yaml read and expanded; its errors thrown with their positions. */
+export function readDeployment(file: string, stack: string): ExpandedDeployment {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

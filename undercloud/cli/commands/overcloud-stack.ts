@@ -15,6 +15,8 @@ import { confirmed } from '../common/confirm.js';
 import { InvalidError } from '../../errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 import { writeStackRc } from './stack-rc.js';
+import { nodeClient } from './node-common.js';
+import { printInstances, readDeployment, unprovisionAndWait } from './node-instances.js';
 
 const STACK_OPT = ['--stack <name>', 'stack name', 'overcloud'] as const;
 
@@ -62,6 +64,29 @@ async function withConn<T>(cmd: Command, fn: (conn: Connection, orch: Orchestrat
   }
 }
 
+/**
+ * Pre-provisioned servers leave the stack without their nodes (TripleO's behaviour): with -b they are
+ * unprovisioned now, else the command says which nodes stay deployed and how to free them.
+ */
+async function afterDelete(config: string, stack: string, unprovision: boolean, format: ReturnType<typeof globals>['format']): Promise<void> {
+  const nc = nodeClient(config);
+  try {
+    const left = (await call(nc.conn, nc.client.listInstances, nc.client, { stack })).instances;
+    if (left.length === 0) return;
+    const names = left.map((i) => `${i.hostname} (node ${i.node?.name})`).join(', ');
+    if (!unprovision) {
+      process.stderr.write(`the nodes provisioned for ${stack} stay deployed: ${names}; free them with overcloud node unprovision --stack ${stack} --all FILE (or delete with -b FILE)\n`);
+      return;
+    }
+    process.stderr.write(`unprovisioning ${names}\n`);
+    const done = await unprovisionAndWait(nc, stack, left.map((i) => i.hostname), 3600, format !== 'table');
+    // The stack's view was the command's output; a script reads that one document.
+    if (format === 'table') printInstances(format, done);
+  } finally {
+    nc.conn.close();
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('status')
@@ -100,11 +125,17 @@ export function register(program: Command): void {
     .command('delete')
     .description('delete a stack and everything it created (servers are released); a create or update in progress is cancelled first')
     .option(...STACK_OPT)
+    .option('-b, --baremetal-deployment <file>', 'then unprovision every node provisioned for the stack (its pre-provisioned servers\' nodes), as TripleO\'s')
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--no-wait', 'return once the delete has started')
-    .action(async (opts: { stack: string; yes: boolean; wait: boolean }, cmd: Command) => {
+    .action(async (opts: { stack: string; baremetalDeployment?: string; yes: boolean; wait: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      if (!(await confirmed(`Delete stack ${opts.stack} and release its servers?`, `delete stack ${opts.stack}`, opts.yes))) {
+      if (opts.baremetalDeployment) {
+        readDeployment(opts.baremetalDeployment, opts.stack); // a bad file is said before anything is deleted
+        if (!opts.wait) throw new InvalidError('CLI_USAGE', '-b unprovisions once the stack is deleted: it needs the wait (drop --no-wait)');
+      }
+      const also = opts.baremetalDeployment ? ', and unprovision its provisioned nodes (their disks cleaned)' : '';
+      if (!(await confirmed(`Delete stack ${opts.stack} and release its servers${also}?`, `delete stack ${opts.stack}`, opts.yes))) {
         out('not deleted\n');
         return;
       }
@@ -114,7 +145,11 @@ export function register(program: Command): void {
         const s = await call(conn, orch.deleteStack, orch, { name: opts.stack });
         const final = opts.wait ? await followStack(conn, s.id, { afterId: lastEventId, quiet: g.format !== 'table', untilAction: 'DELETE' }) : s;
         out(renderData(stackView(final), g.format, () => `${final.name} ${final.action}_${final.status}\n`));
-        if (final.status === 'FAILED') process.exitCode = EXIT.error;
+        if (final.status === 'FAILED') {
+          process.exitCode = EXIT.error;
+          return;
+        }
+        if (opts.wait) await afterDelete(g.config, opts.stack, opts.baremetalDeployment !== undefined, g.format);
       });
     });
 
