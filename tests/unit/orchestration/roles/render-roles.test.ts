@@ -26,6 +26,10 @@ describe('renderRoles', () => {
     expect(r.errors.map((e) => `${e.code} ${e.pos.line}:${e.pos.col}`)).toEqual(['ROLES_INVALID 2:9']);
     const dup = renderRoles('- name: A\n- name: A\n', 'roles.yaml');
     expect(dup.errors.map((e) => e.detail)).toEqual(['roles_data: the role "A" is defined twice']);
+    const twins = renderRoles("- name: Compute\n  HostnameFormatDefault: '%stackname%-cmp-%index%'\n- name: ComputeB\n  HostnameFormatDefault: '%stackname%-cmp-%index%'\n", 'roles.yaml');
+    expect(twins.errors.map((e) => `${e.pos.line}:${e.pos.col} ${e.detail}`)).toEqual([
+      '4:26 roles_data: the roles "Compute" and "ComputeB" have the same hostname format "%stackname%-cmp-%index%": their servers would share hostnames; give ComputeB its own (e.g. \'%stackname%-computeb-%index%\')',
+    ]);
   });
 });
 
