@@ -115,8 +115,8 @@ export function renderRoles(rolesYaml: string, file: string): RenderedRoles {
     // Two roles with one format name two servers alike (member 0 of each): hosts files and node delete could not tell them apart.
     const twin = out.roles.find((o) => o.hostnameFormatDefault === spec.hostnameFormatDefault);
     if (twin) {
-      const at = nodeAt(items[i] ?? root, ['HostnameFormatDefault']) ?? pos;
-      out.errors.push(new TemplateError('ROLES_INVALID', at.pos, [String(i), 'HostnameFormatDefault'],
+      const at = nodeAt(items[i] ?? root, ['HostnameFormatDefault'])?.pos ?? pos;
+      out.errors.push(new TemplateError('ROLES_INVALID', at, [String(i), 'HostnameFormatDefault'],
         `roles_data: the roles "${twin.name}" and "${name}" have the same hostname format "${spec.hostnameFormatDefault}": their servers would share hostnames; give ${name} its own (e.g. '%stackname%-${name.toLowerCase()}-%index%')`));
     }
     out.roles.push(spec);
