@@ -151,6 +151,19 @@ export class StacksRepo {
       .all(rootId, ...types) as { stackId: string; name: string; server: string | null; instance: string | null }[];
   }
 
+  /**
+   * The resources of one type in a root stack's tree that hold a reference (a server holding its node), with
+   * their stored properties; those deleted are left out. Reads only the rows of that type (the pre-flight
+   * node count runs before every update, and a tree can hold thousands of other resources).
+   */
+  treeResourcesOfType(rootId: string, type: string): { refId: string; action: string; status: string; properties: Record<string, Json> }[] {
+    const rows = this.stmt(`SELECT r.ref_id AS refId, r.action AS action, r.status AS status, r.properties AS properties
+      FROM stack_resources r JOIN stacks s ON s.id = r.stack_id
+      WHERE s.root_id = ? AND r.type = ? AND r.ref_id IS NOT NULL AND NOT (r.action = 'DELETE' AND r.status = 'COMPLETE')`)
+      .all(rootId, type) as { refId: string; action: string; status: string; properties: string | null }[];
+    return rows.map((r) => ({ ...r, properties: r.properties === null ? {} : (JSON.parse(r.properties) as Record<string, Json>) }));
+  }
+
   /** Stack id -> parent stack id for every stack of a root's tree (the root maps to null). */
   treeParents(rootId: string): Map<string, string | null> {
     const rows = this.stmt('SELECT id, parent_id FROM stacks WHERE root_id = ?').all(rootId) as { id: string; parent_id: string | null }[];

@@ -26,6 +26,7 @@ import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
 import { RootRunner } from './root-runner.js';
 import { validateTree, type ServerDemand } from './validate-tree.js';
 import { shortfalls } from './preflight.js';
+import { SERVER_TYPE } from '../resources/server.js';
 import { planStack, type Plan } from './plan.js';
 import { serversRemoved } from './plan-removals.js';
 import { planServerRemoval, type RemovalPlan } from './remove-servers.js';
@@ -115,7 +116,7 @@ export class StackEngine {
     if (this.repo.findRoot(req.name)) throw new StackExistsError(req.name);
     const id = randomUUID();
     const template = rootTemplate(req);
-    this.assertNodes(req.name, this.validate({ id, name: req.name, template }), []);
+    this.assertNodes(req.name, this.validate({ id, name: req.name, template }), undefined);
     const stack = this.repo.insertStack({
       id, name: req.name, parentId: undefined, parentResource: undefined, rootId: id, action: 'CREATE', status: 'IN_PROGRESS',
       statusReason: 'Stack CREATE started', template, outputs: undefined, timeoutMinutes: req.timeoutMinutes,
@@ -130,7 +131,7 @@ export class StackEngine {
     const template = rootTemplate(req);
     const demand = this.validate({ id: stack.id, name: stack.name, template });
     this.persister.flush();
-    this.assertNodes(stack.name, demand, this.repo.treeResources(stack.id));
+    this.assertNodes(stack.name, demand, stack.id);
     this.repo.setTemplate(stack.id, template, req.timeoutMinutes);
     this.repo.setState(stack.id, 'UPDATE', 'IN_PROGRESS', 'Stack UPDATE started');
     const updated = this.repo.get(stack.id)!;
@@ -217,7 +218,7 @@ export class StackEngine {
     const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, reimaged });
     const plan = planStack(rt, (id) => this.repo.get(id));
     if (existing) plan.removedServers = serversRemoved(this.repo, existing.id, plan.resources);
-    plan.shortfalls = shortfalls(this.ports.servers, demand, existing ? this.repo.treeResources(existing.id) : []);
+    plan.shortfalls = shortfalls(this.ports.servers, demand, () => (existing ? this.storedServers(existing.id) : []));
     return plan;
   }
 
@@ -286,10 +287,15 @@ export class StackEngine {
     return validateTree({ bundle: s.template.bundle!, templateFile: s.template.templateFile, parameters: s.template.parameters, stackName: s.name, stackId: s.id, maxDepth: this.options.maxNestedDepth });
   }
 
-  /** Refuses, before anything is written, an action whose new servers the pool cannot serve. */
-  private assertNodes(stack: string, demand: ServerDemand[], stored: ResourceRecord[]): void {
-    const missing = shortfalls(this.ports.servers, demand, stored);
+  /** Refuses, before anything is written, an action whose new servers the pool cannot serve (`rootId`: the stack updated). */
+  private assertNodes(stack: string, demand: ServerDemand[], rootId: string | undefined): void {
+    const missing = shortfalls(this.ports.servers, demand, () => (rootId ? this.storedServers(rootId) : []));
     if (missing.length > 0) throw new NotEnoughNodesError(stack, missing);
+  }
+
+  /** The servers a stack's tree holds nodes with. */
+  private storedServers(rootId: string) {
+    return this.repo.treeResourcesOfType(rootId, SERVER_TYPE);
   }
 
   private requireRoot(name: string): StackRecord {

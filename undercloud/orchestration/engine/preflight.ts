@@ -5,13 +5,18 @@
  * tree already holds, by what they ask for, are the new allocations; the ServerPort says which of them
  * the pool cannot serve together.
  */
-import type { ResourceRecord } from '../../store/stacks.js';
+import type { Json } from '../template/types.js';
 import type { ServerNeed, ServerPort } from '../ports.js';
-import { SERVER_TYPE, serverAsk } from '../resources/server.js';
+import { serverAsk } from '../resources/server.js';
 import type { ServerDemand } from './validate-tree.js';
 
 function askKey(profile: string | undefined, capabilities: Record<string, string>): string {
   return JSON.stringify([profile ?? null, Object.entries(capabilities).sort()]);
+}
+
+/** A stored server of the tree that holds a node (StacksRepo.treeResourcesOfType). */
+export interface StoredServer {
+  properties: Record<string, Json>;
 }
 
 /**
@@ -20,11 +25,10 @@ function askKey(profile: string | undefined, capabilities: Record<string, string
  * servers are replaced delete-first). Stored servers of an ask the new tree no longer has free their
  * nodes only when deleted, so they are not counted as supply.
  */
-export function serverNeeds(demand: ServerDemand[], stored: ResourceRecord[]): ServerNeed[] {
+export function serverNeeds(demand: ServerDemand[], stored: StoredServer[]): ServerNeed[] {
   const held = new Map<string, number>();
   for (const r of stored) {
-    if (r.type !== SERVER_TYPE || r.refId === undefined || (r.action === 'DELETE' && r.status === 'COMPLETE')) continue;
-    const a = serverAsk(r.properties ?? {});
+    const a = serverAsk(r.properties);
     const k = askKey(a.profile, a.capabilities);
     held.set(k, (held.get(k) ?? 0) + 1);
   }
@@ -33,9 +37,12 @@ export function serverNeeds(demand: ServerDemand[], stored: ResourceRecord[]): S
     .filter((n) => n.count > 0);
 }
 
-/** What the pool cannot serve of the tree's new servers; empty when it can, or when the port sets no limit. */
-export function shortfalls(port: ServerPort, demand: ServerDemand[], stored: ResourceRecord[]): string[] {
-  if (!port.shortfalls) return [];
-  const needs = serverNeeds(demand, stored);
+/**
+ * What the pool cannot serve of the tree's new servers; empty when it can, or when the port sets no limit.
+ * `stored` is read only when there is something to check.
+ */
+export function shortfalls(port: ServerPort, demand: ServerDemand[], stored: () => StoredServer[]): string[] {
+  if (!port.shortfalls || demand.length === 0) return [];
+  const needs = serverNeeds(demand, stored());
   return needs.length === 0 ? [] : port.shortfalls(needs);
 }

@@ -8,7 +8,6 @@ import { FakeServers } from '../../../../undercloud/orchestration/resources/inde
 import { validateTree } from '../../../../undercloud/orchestration/engine/validate-tree.js';
 import { serverNeeds } from '../../../../undercloud/orchestration/engine/preflight.js';
 import { NotEnoughNodesError } from '../../../../undercloud/orchestration/engine/errors.js';
-import type { ResourceRecord } from '../../../../undercloud/store/stacks.js';
 import type { TemplateBundle } from '../../../../undercloud/orchestration/template/types.js';
 
 let h: Harness | undefined;
@@ -94,14 +93,9 @@ describe('validateTree: the servers of the tree', () => {
 });
 
 describe('serverNeeds: what is still to allocate', () => {
-  const server = (profile: string, over: Partial<ResourceRecord> = {}) => ({
-    type: 'OS::TripleO::Server', refId: 'node', action: 'CREATE', status: 'COMPLETE', properties: { profile, capabilities: { boot_mode: 'uefi' } }, ...over,
-  }) as ResourceRecord;
-
-  it('takes away the stored servers with the same ask, and only those holding a node', () => {
-    const stored = [server('compute'), server('compute', { status: 'FAILED' }), server('compute', { refId: undefined }), server('control', { action: 'DELETE', status: 'COMPLETE' }),
-      { ...server('control'), properties: { profile: 'control', capabilities: {} } } as ResourceRecord];
-    expect(serverNeeds(demand({ ComputeCount: 3 }), stored)).toEqual([
+  it('takes away the stored servers with the same ask', () => {
+    const held = (profile: string, capabilities: Record<string, string> = { boot_mode: 'uefi' }) => ({ properties: { profile, capabilities } });
+    expect(serverNeeds(demand({ ComputeCount: 3 }), [held('compute'), held('compute'), held('control', {})])).toEqual([
       { profile: 'control', capabilities: { boot_mode: 'uefi' }, count: 1, paths: ['Controller/*/Server'] },
       { profile: 'compute', capabilities: { boot_mode: 'uefi' }, count: 1, paths: ['Compute/*/Server'] },
     ]);
