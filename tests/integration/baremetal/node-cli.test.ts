@@ -51,8 +51,11 @@ describe('overcloud node', () => {
     expect(json<unknown[]>((await oc('-f', 'json', 'node', 'list')).stdout)).toEqual([]); // all or nothing
   });
 
-  it('imports, introspects and provides fake nodes to available', async () => {
-    const r = await oc('-f', 'json', 'node', 'import', '--introspect', '--provide', FIXTURE);
+  it('imports, introspects and provides fake nodes to available (--concurrency 1: in batches of one, tests/unit/cli/node-batches.test.ts)', async () => {
+    const bad = await oc('node', 'import', '--introspect', '--concurrency', '0', FIXTURE);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain('--concurrency must be a whole number of nodes, 1 or more (got 0)');
+    const r = await oc('-f', 'json', 'node', 'import', '--introspect', '--provide', '--concurrency', '1', FIXTURE);
     expect(r.code, r.stderr).toBe(0);
     const nodes = json<{ name: string; provision_state: string; power_state: string; properties: { cpus: number; capabilities: Record<string, string> } }[]>(r.stdout);
     expect(nodes.map((n) => [n.name, n.provision_state, n.power_state])).toEqual([['ctl-0', 'available', 'power off'], ['cmp-0', 'available', 'power off']]);

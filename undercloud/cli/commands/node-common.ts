@@ -6,7 +6,7 @@ import { BaremetalClient, type Node } from '../../../proto/gen/undercloud/v1/bar
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
 import { call, connect, type Connection } from '../common/client.js';
 import type { Column } from '../common/output.js';
-import { UndercloudError } from '../../errors.js';
+import { InvalidError, UndercloudError } from '../../errors.js';
 import { STATES, isProvisionState } from '../../baremetal/states.js';
 
 export interface NodeClient {
@@ -137,6 +137,30 @@ export function waitSeconds(v: string | boolean | undefined, def: number): numbe
 export interface VerbArgs { erase?: string; image?: string; hostname?: string; sshKeys?: string[] }
 
 /** Asks for a provision verb on each node in turn; returns the nodes as the daemon answered. */
+/**
+ * `v` on every node and waits until each reaches `expect`, at most `concurrency` nodes at a time (TripleO's
+ * `--concurrency` of import, introspect and provide): in batches, each started once the previous one
+ * settled, so a rack does not PXE-boot all at once. A batch with a node that failed stops the rest.
+ */
+export async function verbInBatches(nc: NodeClient, names: string[], v: string, expect: string, timeoutS: number, concurrency: number | undefined): Promise<Node[]> {
+  const size = concurrency === undefined ? names.length : concurrency;
+  const out: Node[] = [];
+  for (let i = 0; i < names.length; i += Math.max(size, 1)) {
+    const batch = names.slice(i, i + Math.max(size, 1));
+    await provisionVerb(nc, batch, v);
+    out.push(...(await waitForNodes(nc, batch, expect, timeoutS)));
+  }
+  return out;
+}
+
+/** A `--concurrency` value: a whole number of nodes, 1 or more. */
+export function concurrencyOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidError('CLI_USAGE', `--concurrency must be a whole number of nodes, 1 or more (got ${v})`);
+  return n;
+}
+
 export async function provisionVerb(nc: NodeClient, names: string[], v: string, a: VerbArgs = {}): Promise<Node[]> {
   const nodes: Node[] = [];
   for (const name of names) {

@@ -1,10 +1,10 @@
-/** `overcloud node import instackenv.json [--validate-only] [--introspect] [--provide]` (TripleO's import). */
+/** `overcloud node import instackenv.json [--validate-only] [--introspect] [--provide] [--concurrency N]` (TripleO's import). */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { call } from '../common/client.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
-import { nodeClient, nodeColumns, nodeView, provisionVerb, waitForNodes } from './node-common.js';
+import { concurrencyOf, nodeClient, nodeColumns, nodeView, verbInBatches, waitForNodes } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 import { InvalidError } from '../../errors.js';
 
@@ -17,8 +17,10 @@ export function register(program: Command): void {
     .option('--introspect', 'introspect the nodes after enrolling them', false)
     .option('--provide', 'provide the nodes (-> available) after enrolling (and introspecting) them', false)
     .option('--timeout <seconds>', 'how long to wait for each phase', '1800')
-    .action(async (file: string, opts: { validateOnly: boolean; introspect: boolean; provide: boolean; timeout: string }, cmd: Command) => {
+    .option('--concurrency <n>', 'introspect and provide at most this many nodes at a time (default: all at once)')
+    .action(async (file: string, opts: { validateOnly: boolean; introspect: boolean; provide: boolean; timeout: string; concurrency?: string }, cmd: Command) => {
       const g = globals(cmd);
+      const concurrency = concurrencyOf(opts.concurrency);
       let text: string;
       try {
         text = readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -36,14 +38,8 @@ export function register(program: Command): void {
         const names = res.nodes.map((n) => n.name);
         const timeout = Number(opts.timeout);
         let nodes = await waitForNodes(nc, names, 'manageable', timeout);
-        if (opts.introspect) {
-          await provisionVerb(nc, names, 'inspect');
-          nodes = await waitForNodes(nc, names, 'manageable', timeout);
-        }
-        if (opts.provide) {
-          await provisionVerb(nc, names, 'provide');
-          nodes = await waitForNodes(nc, names, 'available', timeout);
-        }
+        if (opts.introspect) nodes = await verbInBatches(nc, names, 'inspect', 'manageable', timeout, concurrency);
+        if (opts.provide) nodes = await verbInBatches(nc, names, 'provide', 'available', timeout, concurrency);
         out(renderData(nodes.map(nodeView), g.format, () => renderTable(nodes, nodeColumns)));
       } finally {
         nc.conn.close();

@@ -10,7 +10,7 @@ import { InvalidError } from '../../errors.js';
 import { call } from '../common/client.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
-import { nodeClient, nodeColumns, provisionVerb, type VerbArgs, nodeView, selectNodes, waitForNodes, waitSeconds } from './node-common.js';
+import { concurrencyOf, nodeClient, nodeColumns, provisionVerb, type VerbArgs, nodeView, selectNodes, verbInBatches, waitForNodes, waitSeconds } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 import type { Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
 
@@ -59,18 +59,16 @@ export function register(program: Command): void {
     .option('--all-manageable', 'every node in manageable', false)
     .option('--provide', 'provide the nodes afterwards (-> available); implies --wait', false)
     .option('--wait [seconds]', 'wait for the result (default 1800 s)')
-    .action(async (names: string[], opts: { allManageable: boolean; provide: boolean; wait?: string | boolean }, cmd: Command) => {
+    .option('--concurrency <n>', 'at most this many nodes at a time, in batches (TripleO\'s; implies --wait; default: all at once)')
+    .action(async (names: string[], opts: { allManageable: boolean; provide: boolean; wait?: string | boolean; concurrency?: string }, cmd: Command) => {
       const g = globals(cmd);
+      const concurrency = concurrencyOf(opts.concurrency);
       const nc = nodeClient(g.config);
       try {
         const list = await selectNodes(nc, names, opts.allManageable);
-        let nodes = await provisionVerb(nc, list, 'inspect');
-        const w = waitSeconds(opts.wait ?? (opts.provide ? true : undefined), 1800);
-        if (w !== undefined) nodes = await waitForNodes(nc, list, 'manageable', w);
-        if (opts.provide) {
-          await provisionVerb(nc, list, 'provide');
-          nodes = await waitForNodes(nc, list, 'available', w ?? 1800);
-        }
+        const w = waitSeconds(opts.wait ?? (opts.provide || concurrency !== undefined ? true : undefined), 1800);
+        let nodes = w === undefined ? await provisionVerb(nc, list, 'inspect') : await verbInBatches(nc, list, 'inspect', 'manageable', w, concurrency);
+        if (opts.provide) nodes = await verbInBatches(nc, list, 'provide', 'available', w ?? 1800, concurrency);
         print(g.format, nodes);
       } finally {
         nc.conn.close();
@@ -82,14 +80,15 @@ export function register(program: Command): void {
     .argument('[nodes...]', 'names or ids')
     .option('--all-manageable', 'every node in manageable', false)
     .option('--wait [seconds]', 'wait until the nodes are available (default 1800 s)')
-    .action(async (names: string[], opts: { allManageable: boolean; wait?: string | boolean }, cmd: Command) => {
+    .option('--concurrency <n>', 'at most this many nodes at a time, in batches (TripleO\'s; implies --wait; default: all at once)')
+    .action(async (names: string[], opts: { allManageable: boolean; wait?: string | boolean; concurrency?: string }, cmd: Command) => {
       const g = globals(cmd);
+      const concurrency = concurrencyOf(opts.concurrency);
       const nc = nodeClient(g.config);
       try {
         const list = await selectNodes(nc, names, opts.allManageable);
-        let nodes = await provisionVerb(nc, list, 'provide');
-        const w = waitSeconds(opts.wait, 1800);
-        if (w !== undefined) nodes = await waitForNodes(nc, list, 'available', w);
+        const w = waitSeconds(opts.wait ?? (concurrency !== undefined ? true : undefined), 1800);
+        const nodes = w === undefined ? await provisionVerb(nc, list, 'provide') : await verbInBatches(nc, list, 'provide', 'available', w, concurrency);
         print(g.format, nodes);
       } finally {
         nc.conn.close();
