@@ -67,7 +67,7 @@ export interface ServerPort {
    * Pre-flight (TripleO checks node counts before it creates the stack, so the answer is not a "No valid
    * host found" halfway through): what the pool cannot serve of these needs, together, one sentence per
    * need; empty when it can. Advisory: allocation stays the authority (another stack may take a node in
-   * between). Absent = no limit to check (the fake).
+   * between). Absent (or always empty) = no limit to check; the fake has one only when given a `pool`.
    */
   shortfalls?(needs: ServerNeed[]): string[];
 }

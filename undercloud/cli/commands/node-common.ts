@@ -31,13 +31,18 @@ export const nodeColumns: Column<Node>[] = [
   { header: 'Last Error', get: (n) => n.lastError },
 ];
 
-function hostnameOf(n: Node): string {
+/** A node's instance_info (Ironic's: image_source, hostname, allocation_key, ...); {} when it has none. */
+export function instanceInfoOf(n: Node): Record<string, unknown> {
   try {
-    const h = (JSON.parse(n.instanceInfoJson || '{}') as { hostname?: unknown }).hostname;
-    return typeof h === 'string' ? h : '';
+    return JSON.parse(n.instanceInfoJson || '{}') as Record<string, unknown>;
   } catch {
-    return '';
+    return {};
   }
+}
+
+function hostnameOf(n: Node): string {
+  const h = instanceInfoOf(n).hostname;
+  return typeof h === 'string' ? h : '';
 }
 
 export function nodeView(n: Node): Record<string, unknown> {
@@ -47,7 +52,7 @@ export function nodeView(n: Node): Record<string, unknown> {
     last_error: n.lastError || null, reservation: n.reservation || null, interfaces: n.interfaces, driver_info: n.driverInfo,
     properties: { cpus: n.cpus, memory_mb: n.memoryMb, local_gb: n.localGb, cpu_arch: n.cpuArch, capabilities: n.capabilities },
     ports: n.ports.map((p) => p.address), created_at: n.createdAt, updated_at: n.updatedAt, provision_updated_at: n.provisionUpdatedAt,
-    instance_info: JSON.parse(n.instanceInfoJson || '{}') as Record<string, unknown>,
+    instance_info: instanceInfoOf(n),
   };
 }
 
@@ -143,10 +148,10 @@ export interface VerbArgs { erase?: string; image?: string; hostname?: string; s
  * settled, so a rack does not PXE-boot all at once. A batch with a node that failed stops the rest.
  */
 export async function verbInBatches(nc: NodeClient, names: string[], v: string, expect: string, timeoutS: number, concurrency: number | undefined): Promise<Node[]> {
-  const size = concurrency === undefined ? names.length : concurrency;
+  const size = Math.max(concurrency ?? names.length, 1);
   const out: Node[] = [];
-  for (let i = 0; i < names.length; i += Math.max(size, 1)) {
-    const batch = names.slice(i, i + Math.max(size, 1));
+  for (let i = 0; i < names.length; i += size) {
+    const batch = names.slice(i, i + size);
     await provisionVerb(nc, batch, v);
     out.push(...(await waitForNodes(nc, batch, expect, timeoutS)));
   }

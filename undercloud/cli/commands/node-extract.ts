@@ -17,7 +17,7 @@ import { call } from '../common/client.js';
 import { confirmed } from '../common/confirm.js';
 import { globals, out } from '../common/program.js';
 import { writeFileAtomically } from '../common/write-file.js';
-import { nodeClient } from './node-common.js';
+import { instanceInfoOf, nodeClient } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 
 interface RoleEntry {
@@ -28,7 +28,6 @@ interface RoleEntry {
   instances: { hostname: string; name: string }[];
 }
 
-const infoOf = (n: Node) => JSON.parse(n.instanceInfoJson || '{}') as { hostname?: unknown; image_source?: unknown };
 
 /** The one value every item has, or undefined. */
 function common<T>(items: T[]): T | undefined {
@@ -37,7 +36,7 @@ function common<T>(items: T[]): T | undefined {
 
 /** Role -> hostnames (the stack's `hostnames` output) as baremetal_deployment.yaml roles, each instance on its node. */
 export function extractRoles(hostnames: Record<string, string[]>, nodes: Node[], formats: Record<string, string>): RoleEntry[] {
-  const byHostname = new Map(nodes.filter((n) => typeof infoOf(n).hostname === 'string').map((n) => [infoOf(n).hostname as string, n]));
+  const byHostname = new Map(nodes.filter((n) => typeof instanceInfoOf(n).hostname === 'string').map((n) => [instanceInfoOf(n).hostname as string, n]));
   return Object.entries(hostnames).map(([role, names]) => {
     const mine = names.map((h) => {
       const n = byHostname.get(h);
@@ -45,7 +44,7 @@ export function extractRoles(hostnames: Record<string, string[]>, nodes: Node[],
       return n;
     });
     const profile = common(mine.map((n) => n.capabilities.profile));
-    const image = common(mine.map((n) => infoOf(n).image_source));
+    const image = common(mine.map((n) => instanceInfoOf(n).image_source));
     const entry: RoleEntry = { name: role, count: names.length, instances: names.map((h, i) => ({ hostname: h, name: mine[i]!.name })) };
     if (formats[role] !== undefined) entry.hostname_format = formats[role];
     if (profile !== undefined || typeof image === 'string') entry.defaults = { ...(profile !== undefined ? { profile } : {}), ...(typeof image === 'string' ? { image: { href: image } } : {}) };

@@ -7,12 +7,8 @@
  */
 import type { Json } from '../template/types.js';
 import type { ServerNeed, ServerPort } from '../ports.js';
-import { serverAsk } from '../resources/server.js';
+import { askKey, serverAsk } from '../resources/server.js';
 import type { ServerDemand } from './validate-tree.js';
-
-function askKey(profile: string | undefined, capabilities: Record<string, string>): string {
-  return JSON.stringify([profile ?? null, Object.entries(capabilities).sort()]);
-}
 
 /** A stored server of the tree that holds a node (StacksRepo.treeResourcesOfType). */
 export interface StoredServer {

@@ -21,7 +21,7 @@ import { CircularDependencyError } from '../graph/errors.js';
 import { conditionsOf, dependenciesOf, loadTemplate, resolve, resolveCond, withFiles } from './templates.js';
 import { PROJECT_ID, pluginForDef } from './runtime.js';
 import { isGeneratedJson } from '../template/paths.js';
-import { SERVER_TYPE, serverAsk } from '../resources/server.js';
+import { askKey, SERVER_TYPE, serverAsk } from '../resources/server.js';
 
 export interface TreeRoot {
   bundle: TemplateBundle;
@@ -168,7 +168,7 @@ function demandOf(servers: Counted[]): ServerDemand[] {
   const byAsk = new Map<string, ServerDemand>();
   for (const s of servers) {
     if (s.count === 0) continue;
-    const key = JSON.stringify([s.profile ?? null, Object.entries(s.capabilities).sort()]);
+    const key = askKey(s.profile, s.capabilities);
     const d = byAsk.get(key);
     const path = s.path.join('/');
     if (!d) byAsk.set(key, { profile: s.profile, capabilities: s.capabilities, count: s.count, paths: [path] });

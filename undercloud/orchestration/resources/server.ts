@@ -22,6 +22,11 @@ interface ServerHandle { serverId: string }
 
 export const SERVER_TYPE = 'OS::TripleO::Server';
 
+/** One key per ask (profile and capabilities, in any order): servers with equal keys compete for the same nodes. */
+export function askKey(profile: string | undefined, capabilities: Record<string, string>): string {
+  return JSON.stringify([profile ?? null, Object.entries(capabilities).sort()]);
+}
+
 /** What a server asks the pool for: its profile and capabilities, as the ServerPort matches them (strings). */
 export function serverAsk(p: { profile?: Json; capabilities?: Json }): { profile: string | undefined; capabilities: Record<string, string> } {
   const capabilities: Record<string, string> = {};
