@@ -10,7 +10,7 @@
  *      Storage scaled to 0 by tests/e2e/e2e-env.yaml to keep the run inside CI's budget);
  *   2. scale Compute from 1 to 2 (the third node);
  *   3. rebuild a Compute node from its image, then deploy: the stack's configs go to it again;
- *   4. a no-op redeploy: seconds, nothing changed;
+ *   4. a no-op redeploy: seconds, nothing changed; then `deploy --reapply-config NODE` repairs drift there;
  *   5. `overcloud node delete` of a Compute node by its node name;
  *   6. `overcloud node provision` of the freed node for a second stack, a deployment on it through its
  *      hostname (OS::Heat::DeployedServer), `overcloud node unprovision`;
@@ -243,6 +243,21 @@ describe('the operator flow, end to end in the VM lab', () => {
     const after = await oc('-f', 'json', 'stack', 'resources', '--stack', 'overcloud', '--nested');
     expect(json(after)).toEqual(json(before));
   }, 10 * MIN);
+
+  it('deploy --reapply-config NODE repairs drift on that node, and runs nothing elsewhere', async () => {
+    const scale = path.join(work, 'scale-compute.yaml');
+    const [node] = (await nodes()).filter((n) => /compute/.test(n.name) && n.provision_state === 'active');
+    // Drift an operator might find: a service stopped, a managed file edited by hand.
+    await onNode(node!.name, "systemctl stop chrony; echo '# drift' >> /etc/chrony/chrony.conf");
+    expect(await onNode(node!.name, 'systemctl is-active chrony || true')).toBe('inactive\n');
+    const r = await phase('deploy --reapply-config (one node)', () => ocWithin(10 * MIN, ...deployArgs('-e', scale, '--reapply-config', node!.name)));
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    const reapplied = r.stderr.split('\n').filter((l) => l.includes('as asked (--reapply-config)')); // the events, on stderr
+    expect(reapplied.length).toBeGreaterThan(0);
+    for (const l of reapplied) expect(l).toContain(`server ${node!.id}`);
+    expect(await onNode(node!.name, "systemctl is-active chrony; grep -c '# drift' /etc/chrony/chrony.conf || true")).toBe('active\n0\n');
+  }, 15 * MIN);
 
   it('overcloud node delete removes one Compute node by its node name: released, the other one untouched', async () => {
     const [kept, gone] = (await nodes()).filter((n) => /compute/.test(n.name));

@@ -52,7 +52,7 @@ export interface ServerPort {
   /**
    * Names the system installed on the server: it changes whenever the server is imaged again (`overcloud
    * node rebuild`). A deployment records the instance it was applied to, and a stack update applies it
-   * again when the server's instance differs (engine/reimaged.ts). Undefined for a server the port does not
+   * again when the server's instance differs (engine/reapply.ts). Undefined for a server the port does not
    * know (a pre-provisioned server, an id from elsewhere) or one never imaged: nothing is re-applied.
    */
   instance?(serverId: string, signal: AbortSignal): Promise<string | undefined>;

@@ -69,6 +69,16 @@ interface ResourceRow {
   attributes: string; properties: string | null; requires: string; nested_stack_id: string | null; deletion_policy: 'Delete' | 'Retain' | 'Snapshot'; position: number; updated_at: string;
 }
 
+/** A deployment as engine/reapply.ts reads it. */
+export interface DeploymentRow {
+  stackId: string;
+  name: string;
+  server: string | null;
+  instance: string | null;
+  /** ISO time the row last changed. */
+  updatedAt: string;
+}
+
 export class StacksRepo {
   private readonly upsertStmt: Statement;
   private readonly statements = new Map<string, Statement>();
@@ -141,14 +151,15 @@ export class StacksRepo {
   }
 
   /**
-   * The live resources of the given types in a root stack's tree, with the `server` property and the
-   * handle's `instance` (what engine/reimaged.ts compares); read from the JSON columns without parsing rows.
+   * The live resources of the given types in a root stack's tree, with the `server` property, the handle's
+   * `instance` and when the row last changed (what engine/reapply.ts compares); read from the JSON columns
+   * without parsing rows.
    */
-  treeDeployments(rootId: string, types: readonly string[]): { stackId: string; name: string; server: string | null; instance: string | null }[] {
-    return this.stmt(`SELECT r.stack_id AS stackId, r.name AS name, json_extract(r.properties, '$.server') AS server, json_extract(r.handle, '$.instance') AS instance
+  treeDeployments(rootId: string, types: readonly string[]): DeploymentRow[] {
+    return this.stmt(`SELECT r.stack_id AS stackId, r.name AS name, json_extract(r.properties, '$.server') AS server, json_extract(r.handle, '$.instance') AS instance, r.updated_at AS updatedAt
       FROM stack_resources r JOIN stacks s ON s.id = r.stack_id
       WHERE s.root_id = ? AND r.status = 'COMPLETE' AND r.action IN ('CREATE', 'UPDATE') AND r.type IN (${types.map(() => '?').join(', ')})`)
-      .all(rootId, ...types) as { stackId: string; name: string; server: string | null; instance: string | null }[];
+      .all(rootId, ...types) as DeploymentRow[];
   }
 
   /**

@@ -29,7 +29,7 @@ function rpc<Res>(d: TestDaemon, method: 'getOutputs' | 'listStackEvents', req: 
   return new Promise((resolve, reject) => fn.call(c, req, new Metadata(), { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r))));
 }
 const outputs = async (d: TestDaemon) => JSON.parse((await rpc<{ outputsJson: string }>(d, 'getOutputs', { name: 'overcloud' })).outputsJson) as Outputs;
-const events = async (d: TestDaemon) => (await rpc<{ events: { kind: string }[] }>(d, 'listStackEvents', { name: 'overcloud', afterId: 0, limit: 100_000 })).events;
+const events = async (d: TestDaemon) => (await rpc<{ events: { kind: string; message: string }[] }>(d, 'listStackEvents', { name: 'overcloud', afterId: 0, limit: 100_000 })).events;
 
 describe('templates/ through the daemon and the CLI (fake servers and agents)', () => {
   let d: TestDaemon;
@@ -82,6 +82,38 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     const after = await events(d);
     expect(after.slice(before.length).filter((e) => e.kind.startsWith('stack.resource.'))).toEqual([]);
     expect((await outputs(d)).admin_password).toBe(pw);
+  });
+
+  it('--reapply-config runs the deploy steps again on the servers named, or on all; a typo is refused', async () => {
+    type Ev = { kind: string; message: string };
+    const asked = async (from: number) => (await events(d) as Ev[]).slice(from).filter((e) => e.kind === 'stack.resource.UPDATE_IN_PROGRESS' && e.message.includes('as asked (--reapply-config)'));
+    const dry = await oc(d, [...BASE, ...LAB, '--reapply-config', 'overcloud-controller-0', '--dry-run', '--format', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const steps = (JSON.parse(dry.stdout) as Plan).resources.filter((x) => x.type === 'OS::TripleO::DeployStep');
+    expect(steps.map((x) => x.action)).toEqual(Array(6).fill('update')); // each step holds a deployment to run again
+
+    let from = (await events(d)).length;
+    const one = await oc(d, [...BASE, ...LAB, '--reapply-config', 'overcloud-controller-0']);
+    expect(one.code, one.stderr + one.stdout).toBe(0);
+    const onController = await asked(from);
+    expect(onController).toHaveLength(6); // steps 0-5 on the one controller
+    for (const e of onController) expect(e.message).toContain('overcloud-controller-0');
+
+    from = (await events(d)).length;
+    const all = await oc(d, [...BASE, ...LAB, '--reapply-config']);
+    expect(all.code, all.stderr + all.stdout).toBe(0);
+    expect(await asked(from)).toHaveLength(18); // 6 steps x 3 servers
+
+    // Unknown server: refused with the stack's hostnames, nothing started; TripleO's opposite option conflicts.
+    from = (await events(d)).length;
+    const typo = await oc(d, [...BASE, ...LAB, '--reapply-config', 'overcloud-controler-0']);
+    expect(typo.code).toBe(5);
+    expect(typo.stderr).toContain('stack overcloud has no server overcloud-controler-0 (its servers: overcloud-controller-0, overcloud-novacompute-0, overcloud-storage-0)');
+    expect((await oc(d, [...BASE, ...LAB, '--reapply-config', '--skip-deploy-identifier'])).code).toBe(2);
+    // --skip-deploy-identifier alone is what a deploy does anyway: nothing runs.
+    const skip = await oc(d, [...BASE, ...LAB, '--skip-deploy-identifier']);
+    expect(skip.code, skip.stderr).toBe(0);
+    expect((await events(d)).slice(from).filter((e) => e.kind.startsWith('stack.resource.'))).toEqual([]);
   });
 
   it('-P ComputeCount=2 adds a compute node', async () => {

@@ -38,6 +38,7 @@ export function stackRequestFromProto(m: StackRequestMsg): StackRequest {
     parameters,
     ...(m.timeoutMinutes > 0 ? { timeoutMinutes: m.timeoutMinutes } : {}),
     ...(m.rollback ? { rollback: true } : {}),
+    ...(m.reapply ? { reapply: m.reapply.servers.length > 0 ? { servers: m.reapply.servers } : {} } : {}),
   };
 }
 

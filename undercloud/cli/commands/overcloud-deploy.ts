@@ -9,8 +9,11 @@
  * STACK-baremetal-deployed.yaml), then deploys with DIR/environments/deployed-server.yaml and that file
  * after every -e file, so the counts are the provisioned ones; with --dry-run it provisions nothing and plans
  * with the environment it would write.
+ * `--reapply-config [HOST,...]` applies every deploy step again on every server (or on those named) although
+ * nothing changed: TripleO re-runs them on every deploy (a new DeployIdentifier), this deploy only re-runs what
+ * changed unless asked; `--skip-deploy-identifier`, TripleO's way to ask for that, is accepted and changes nothing.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { OrchestrationClient, type StackRequest } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient } from '../../../proto/gen/undercloud/v1/undercloud.js';
 import { loadBundle } from '../../orchestration/template/index.js';
@@ -46,12 +49,18 @@ async function stackRequest(opts: DeployOptions, environments: string[]): Promis
     parametersJson: JSON.stringify(keyValues(opts.parameter, '--parameter')),
     timeoutMinutes: Number(opts.timeout),
     rollback: opts.enableRollback,
+    ...(opts.reapplyConfig ? { reapply: { servers: opts.reapplyConfig === true ? [] : splitHosts(opts.reapplyConfig) } } : {}),
   };
+}
+
+/** `--reapply-config ctl-0,cmp-1` (or the option given several times). */
+function splitHosts(list: string): string[] {
+  return list.split(',').map((h) => h.trim()).filter((h) => h !== '');
 }
 
 interface DeployOptions {
   templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string;
-  wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string;
+  wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string; reapplyConfig?: string | true;
 }
 
 export function register(program: Command): void {
@@ -69,6 +78,8 @@ export function register(program: Command): void {
     .option('--enable-rollback', 'on failure, roll back: a create deletes what it created, an update returns to the previous templates', false)
     .option('-b, --baremetal-deployment <file>', 'provision the nodes of this baremetal_deployment.yaml first and deploy onto them (pre-provisioned servers)')
     .option('-y, --yes', 'do not ask before an update that removes servers', false)
+    .option('--reapply-config [hosts]', 'apply every deploy step again although nothing changed: on every server, or on these (comma-separated hostnames or nodes) (TripleO does it on every deploy)')
+    .addOption(new Option('--skip-deploy-identifier', 'TripleO\'s option to re-run only what changed: what this deploy does anyway').conflicts('reapplyConfig'))
     .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) after a successful deploy', '.')
     .action(async (opts: DeployOptions, cmd: Command) => {
       const g = globals(cmd);

@@ -22,7 +22,8 @@ import { Persister } from './persister.js';
 import { Semaphore } from './scheduler.js';
 import { Walker, type WalkerOptions } from './walker.js';
 import { buildRuntime } from './runtime.js';
-import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
+import { findReapplied, NOTHING_REAPPLIED, type ReapplyRequest } from './reapply.js';
+import { liveServers, requireServers } from './server-targets.js';
 import { RootRunner } from './root-runner.js';
 import { validateTree, type ServerDemand } from './validate-tree.js';
 import { shortfalls } from './preflight.js';
@@ -49,6 +50,11 @@ export interface StackRequest {
   timeoutMinutes?: number;
   /** Heat's disable_rollback=false: a failed create deletes what it created, a failed update goes back. Default off, as TripleO. */
   rollback?: boolean;
+  /**
+   * An update applies the stack's deployments again even when unchanged (`--reapply-config`; reapply.ts): on
+   * every server, or on the servers named (hostnames, server ids, nodes). A create applies them all anyway.
+   */
+  reapply?: { servers?: string[] };
 }
 
 export interface StackSummary {
@@ -116,6 +122,9 @@ export class StackEngine {
     if (this.repo.findRoot(req.name)) throw new StackExistsError(req.name);
     const id = randomUUID();
     const template = rootTemplate(req);
+    if (req.reapply?.servers?.length) {
+      throw new InvalidError('REAPPLY_NEEDS_STACK', `stack ${req.name} does not exist yet: a create applies every config to every server; name servers to apply configs again to once the stack exists`);
+    }
     this.assertNodes(req.name, this.validate({ id, name: req.name, template }), undefined);
     const stack = this.repo.insertStack({
       id, name: req.name, parentId: undefined, parentResource: undefined, rootId: id, action: 'CREATE', status: 'IN_PROGRESS',
@@ -132,10 +141,11 @@ export class StackEngine {
     const demand = this.validate({ id: stack.id, name: stack.name, template });
     this.persister.flush();
     this.assertNodes(stack.name, demand, stack.id);
+    const reapply = this.reapplyRequest(stack, req); // an unknown server is refused before anything is written
     this.repo.setTemplate(stack.id, template, req.timeoutMinutes);
     this.repo.setState(stack.id, 'UPDATE', 'IN_PROGRESS', 'Stack UPDATE started');
     const updated = this.repo.get(stack.id)!;
-    this.runner.begin(updated, { stackId: stack.id, stackName: stack.name, action: 'UPDATE', ...(req.rollback ? { rollback: true, previous: stack.template } : {}) }, req.bundle);
+    this.runner.begin(updated, { stackId: stack.id, stackName: stack.name, action: 'UPDATE', ...(req.rollback ? { rollback: true, previous: stack.template } : {}), ...(reapply ? { reapply } : {}) }, req.bundle);
     return updated;
   }
 
@@ -213,13 +223,25 @@ export class StackEngine {
     const demand = this.validate({ id: existing?.id ?? randomUUID(), name: req.name, template });
     const record = existing ? { ...existing, template } : transientRecord(randomUUID(), req.name, template);
     this.persister.flush();
-    // Configs that an update would apply again to servers imaged since (reimaged.ts) show as updates.
-    const reimaged = existing ? await findReimaged(this.repo, this.ports.servers, existing.id, this.shutdown) : NOTHING_REIMAGED;
-    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, reimaged });
+    // Configs that an update would apply again (to servers imaged since, or as asked; reapply.ts) show as updates.
+    const reapplied = existing ? await findReapplied(this.repo, this.ports.servers, existing.id, this.shutdown, this.reapplyRequest(existing, req)) : NOTHING_REAPPLIED;
+    const rt = buildRuntime(record, req.bundle, existing ? this.repo.resources(existing.id) : [], { depth: 0, maxDepth: this.options.maxNestedDepth, reapplied });
     const plan = planStack(rt, (id) => this.repo.get(id));
     if (existing) plan.removedServers = serversRemoved(this.repo, existing.id, plan.resources);
     plan.shortfalls = shortfalls(this.ports.servers, demand, () => (existing ? this.storedServers(existing.id) : []));
     return plan;
+  }
+
+  /** The servers `req.reapply` names, as server ids (an unknown one is refused), stamped with the time of the request. */
+  private reapplyRequest(stack: StackRecord, req: StackRequest): ReapplyRequest | undefined {
+    if (!req.reapply) return undefined;
+    const since = new Date().toISOString();
+    const targets = req.reapply.servers ?? [];
+    if (targets.length === 0) return { since };
+    const named = requireServers(stack.name, liveServers(this.repo.treeResources(stack.id)), targets, {
+      serverOfNode: (t) => this.ports.servers.lookup?.(t), hostnameOfNode: (t) => this.ports.servers.deployedHostname?.(t),
+    }, 'name the servers whose configs to apply again');
+    return { since, servers: [...new Set(named.map((s) => s.refId!))] };
   }
 
   /** Resolves when the stack's current action has finished (for tests and `--wait`). */

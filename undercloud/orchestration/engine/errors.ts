@@ -88,8 +88,8 @@ export class ResourceNotSignallableError extends InvalidError {
 
 /** `overcloud node delete` named something that is not a server of the stack. */
 export class ServerNotInStackError extends NotFoundError {
-  constructor(stack: string, target: string, hostnames: string[]) {
-    super('SERVER_NOT_IN_STACK', `stack ${stack} has no server ${target} (its servers: ${hostnames.length > 0 ? hostnames.join(', ') : 'none'}); name a hostname, a server id or a node; to remove a node that no stack uses from the undercloud, use \`overcloud node unenroll\``);
+  constructor(stack: string, target: string, hostnames: string[], hint?: string) {
+    super('SERVER_NOT_IN_STACK', `stack ${stack} has no server ${target} (its servers: ${hostnames.length > 0 ? hostnames.join(', ') : 'none'}); name a hostname, a server id or a node${hint ? `; ${hint}` : ''}`);
   }
 }
 

@@ -86,7 +86,7 @@ export async function runNested(host: NestedHost, req: NestedRequest, signal: Ab
       isNew = true;
     }
     const records = childRt ? [...childRt.records.values()] : isNew ? [] : host.repo.resources(child.id);
-    childRt = buildRuntime(child, rt.rootBundle, records, { depth: rt.depth + 1, facade, maxDepth: host.maxNestedDepth, path: [...rt.path, rec.name], reimaged: rt.reimaged });
+    childRt = buildRuntime(child, rt.rootBundle, records, { depth: rt.depth + 1, facade, maxDepth: host.maxNestedDepth, path: [...rt.path, rec.name], reapplied: rt.reapplied });
     outputs = await host.converge(childRt, action, signal);
     child = childRt.record;
     current = t;

@@ -19,7 +19,7 @@ import type { Json } from '../template/types.js';
 import type { PlanResource } from './plan.js';
 import { snapshotOf } from './runtime.js';
 import { isRetired } from './retire.js';
-import { serverNames } from './remove-servers.js';
+import { serverNames } from './server-targets.js';
 
 export interface RemovedServerPreview {
   /** The server's path from the root stack, e.g. `Compute/1/Server`. */

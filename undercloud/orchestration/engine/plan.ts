@@ -12,7 +12,7 @@ import { resolve, resolveCond } from './templates.js';
 import { cloneJson, isUpdateAllowed, validatorFor } from '../resources/common.js';
 import type { AnyPlugin } from '../resources/types.js';
 import { sameJson } from './walker.js';
-import { reimagedReason } from './reimaged.js';
+import { reapplication } from './reapply.js';
 import type { RemovedServerPreview } from './plan-removals.js';
 
 export type PlanAction = 'create' | 'update' | 'replace' | 'unchanged' | 'delete';
@@ -93,8 +93,8 @@ export function planStack(rt: StackRuntime, child: (id: string) => StackRecord |
       const after = withDefaults(plugin, value, unknown);
       const keys = new Set([...Object.keys(before), ...Object.keys(after), ...unknown]);
       const changed = [...keys].filter((k) => unknown.includes(k) || !sameJson(before[k], after[k]));
-      const reimaged = reimagedReason(rt.reimaged, rt.record.id, name) !== undefined;
-      if (changed.length === 0 && existing.status === 'COMPLETE') action = reimaged || nestedStale(rt, existing, child) ? 'update' : 'unchanged';
+      const reapplied = reapplication(rt.reapplied, rt.record.id, name) !== undefined;
+      if (changed.length === 0 && existing.status === 'COMPLETE') action = reapplied || nestedStale(rt, existing, child) ? 'update' : 'unchanged';
       else if (createUnfinished(plugin, existing)) action = 'replace';
       else action = changed.every((k) => isUpdateAllowed(plugin.properties, k)) ? 'update' : 'replace';
     } else if (existing) {

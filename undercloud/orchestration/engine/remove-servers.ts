@@ -11,14 +11,10 @@
  */
 import type { ResourceRecord, StackRecord } from '../../store/stacks.js';
 import type { Json, Snippet, StackDefinition } from '../template/types.js';
-import { SERVER_TYPE } from '../resources/server.js';
 import { RESOURCE_GROUP_TYPE } from '../resources/resource-group.js';
 import { DEPLOYED_SERVER_TYPE } from '../resources/deployed-server.js';
-import { isRetired } from './retire.js';
-import { GroupNotScalableError, ServerNotInGroupError, ServerNotInStackError } from './errors.js';
-
-/** Provisioned servers, and pre-provisioned ones (removing those only takes them out of the stack). */
-const SERVER_TYPES = new Set([SERVER_TYPE, DEPLOYED_SERVER_TYPE]);
+import { GroupNotScalableError, ServerNotInGroupError } from './errors.js';
+import { hostnameOf, liveServers, requireServers, stringAttr, type NodeLookups } from './server-targets.js';
 
 export interface RemovedServer {
   /** What the operator named it by. */
@@ -48,7 +44,7 @@ export interface RemovalPlan {
   parameters: Record<string, Json>;
 }
 
-export interface RemovalInput {
+export interface RemovalInput extends NodeLookups {
   root: StackRecord;
   /** The root's template as loaded with its stored parameters: the groups' definitions and effective values. */
   definition: StackDefinition;
@@ -57,19 +53,16 @@ export interface RemovalInput {
   resources: ResourceRecord[];
   stack(id: string): StackRecord | undefined;
   targets: string[];
-  /** The server id a bare-metal node name or id stands for, when the server port knows nodes. */
-  serverOfNode?(nameOrId: string): string | undefined;
-  /** The hostname a bare-metal node was deployed as, which names its pre-provisioned server. */
-  hostnameOfNode?(nameOrId: string): string | undefined;
 }
 
+const REMOVAL_HINT = 'to remove a node that no stack uses from the undercloud, use `overcloud node unenroll`';
+
 export function planServerRemoval(i: RemovalInput): RemovalPlan {
-  const servers = i.resources.filter((r) => SERVER_TYPES.has(r.type) && r.refId !== undefined && !isRetired(r.name) && r.action !== 'DELETE');
+  const named = requireServers(i.root.name, liveServers(i.resources), i.targets, i, REMOVAL_HINT);
   const byGroup = new Map<string, RemovedServer[]>();
   const seen = new Set<string>();
-  for (const target of i.targets) {
-    const server = findServer(servers, target, i);
-    if (!server) throw new ServerNotInStackError(i.root.name, target, servers.map(hostnameOf).filter((h) => h !== '').sort());
+  for (const [k, target] of i.targets.entries()) {
+    const server = named[k]!;
     if (seen.has(server.refId!)) continue; // named twice (by hostname and by node, say)
     seen.add(server.refId!);
     const { group, member } = memberOf(server, i);
@@ -102,17 +95,6 @@ export function planServerRemoval(i: RemovalInput): RemovalPlan {
   return { removed: [...byGroup.values()].flat(), counts, parameters };
 }
 
-function findServer(servers: ResourceRecord[], target: string, i: Pick<RemovalInput, 'serverOfNode' | 'hostnameOfNode'>): ResourceRecord | undefined {
-  const direct = servers.find((s) => hostnameOf(s) === target || s.refId === target || stringAttr(s, 'node_id') === target);
-  if (direct) return direct;
-  const id = i.serverOfNode?.(target);
-  const byNode = id === undefined ? undefined : servers.find((s) => s.refId === id || stringAttr(s, 'node_id') === id);
-  if (byNode) return byNode;
-  // A pre-provisioned server, named by the node's name: the stack knows it by the hostname the node was deployed as.
-  const hostname = i.hostnameOfNode?.(target);
-  return hostname === undefined ? undefined : servers.find((s) => s.type === DEPLOYED_SERVER_TYPE && hostnameOf(s) === hostname);
-}
-
 /** The nearest ResourceGroup above the server and the member it belongs to; that group must be in the root stack. */
 function memberOf(server: ResourceRecord, i: RemovalInput): { group: string; member: string } {
   let name = server.name;
@@ -136,18 +118,4 @@ function paramOf(properties: Snippet, key: string): string | undefined {
   const v = properties.entries.find((e) => e.key === key)?.value;
   if (v?.kind !== 'call' || v.fn !== 'get_param') return undefined;
   return v.args.kind === 'literal' && typeof v.args.value === 'string' ? v.args.value : undefined;
-}
-
-function hostnameOf(r: ResourceRecord): string {
-  return stringAttr(r, 'hostname') || stringAttr(r, 'name');
-}
-
-/** What an operator knows a server record by: its hostname and, once deployed, its bare-metal node. */
-export function serverNames(r: ResourceRecord): { hostname: string; nodeId: string } {
-  return { hostname: hostnameOf(r), nodeId: stringAttr(r, 'node_id') };
-}
-
-function stringAttr(r: ResourceRecord, key: string): string {
-  const v = r.attributes[key];
-  return typeof v === 'string' ? v : '';
 }

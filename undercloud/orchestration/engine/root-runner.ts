@@ -14,7 +14,7 @@ import type { TemplateBundle } from '../template/types.js';
 import type { Persister } from './persister.js';
 import type { FailureMode, Scope, Walker } from './walker.js';
 import { buildRuntime } from './runtime.js';
-import { findReimaged, NOTHING_REIMAGED } from './reimaged.js';
+import { findReapplied, NOTHING_REAPPLIED, type ReapplyRequest } from './reapply.js';
 import type { ServerPort } from '../ports.js';
 import { loadTemplate } from './templates.js';
 import { StackNotFoundError } from './errors.js';
@@ -32,6 +32,8 @@ export interface RootRun {
   previous?: StackTemplate;
   /** Set once the action failed and its rollback started. */
   phase?: 'ROLLBACK';
+  /** An update asked to apply deployments again (`--reapply-config`). */
+  reapply?: ReapplyRequest;
 }
 
 interface Running {
@@ -50,7 +52,7 @@ export interface RootRunnerDeps {
   log: Logger;
   shutdown: AbortSignal;
   maxNestedDepth: number;
-  /** Asked for the servers' instances before an update (reimaged.ts). */
+  /** Asked for the servers' instances before an update (reapply.ts). */
   servers: ServerPort;
 }
 
@@ -163,8 +165,8 @@ export class RootRunner {
         this.d.persister.flush();
         const bundle = this.bundles.get(stack.id) ?? stack.template.bundle!;
         const signal = this.signalFor(stack, op.signal);
-        const reimaged = run.action === 'UPDATE' ? await findReimaged(this.d.repo, this.d.servers, stack.id, signal) : NOTHING_REIMAGED;
-        const rt = buildRuntime({ ...stack, template: { ...stack.template, bundle } }, bundle, this.d.repo.resources(stack.id), { depth: 0, maxDepth: this.d.maxNestedDepth, reimaged });
+        const reapplied = run.action === 'UPDATE' ? await findReapplied(this.d.repo, this.d.servers, stack.id, signal, run.reapply) : NOTHING_REAPPLIED;
+        const rt = buildRuntime({ ...stack, template: { ...stack.template, bundle } }, bundle, this.d.repo.resources(stack.id), { depth: 0, maxDepth: this.d.maxNestedDepth, reapplied });
         await this.d.walker.converge(rt, run.action, signal, { onFailure: failureMode });
       }
       this.d.log.info('stack action finished', { stack: stack.name, action: run.action, ms: Date.now() - started });

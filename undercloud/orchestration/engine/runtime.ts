@@ -14,7 +14,7 @@ import { conditionsOf, dependenciesOf, loadTemplate, resolveCond, withFiles } fr
 import { InvalidError } from '../../errors.js';
 import { createHash } from 'node:crypto';
 import { isRetired } from './retire.js';
-import { NOTHING_REIMAGED, type Reimaged } from './reimaged.js';
+import { NOTHING_REAPPLIED, type Reapplied } from './reapply.js';
 
 export const PROJECT_ID = 'undercloud';
 
@@ -49,7 +49,7 @@ export interface StackRuntime {
   /** Whether replaced resources wait for their clean-up in this stack (a rollback can put them back). */
   hasRetired: boolean;
   /** Deployments of the tree to apply again because their server was imaged since (the same for every stack of a tree). */
-  reimaged: Reimaged;
+  reapplied: Reapplied;
 }
 
 export interface RuntimeOptions {
@@ -57,7 +57,7 @@ export interface RuntimeOptions {
   facade?: Facade;
   maxDepth?: number;
   path?: string[];
-  reimaged?: Reimaged;
+  reapplied?: Reapplied;
 }
 
 const providerPlugins = new Map<string, AnyPlugin>();
@@ -97,11 +97,11 @@ export function bundleDigest(bundle: TemplateBundle): string {
 /**
  * True when `existing` is a nested resource whose child stack was converged with another bundle than this
  * walk's (its own properties may be equal while a template or script below it changed), or holds a
- * deployment to apply again to a server imaged since (reimaged.ts).
+ * deployment to apply again (reapply.ts).
  */
 export function nestedStale(rt: StackRuntime, existing: ResourceRecord, child: (id: string) => StackRecord | undefined): boolean {
   if (!existing.nestedStackId) return false;
-  if (rt.reimaged.stacks.has(existing.nestedStackId)) return true; // a deployment below it is applied again
+  if (rt.reapplied.stacks.has(existing.nestedStackId)) return true; // a deployment below it is applied again
   const c = child(existing.nestedStackId);
   return c !== undefined && c.template.bundleDigest !== bundleDigest(rt.rootBundle);
 }
@@ -141,7 +141,7 @@ export function buildRuntime(record: StackRecord, rootBundle: TemplateBundle, re
   const byName = new Map(records.map((r) => [r.name, r]));
   const rt = {
     record, bundle, rootBundle, def, params, conditions, records: byName, depth, facade, path: o.path ?? [], hooks: loaded.hooks, hasRetired: records.some((r) => isRetired(r.name)),
-    reimaged: o.reimaged ?? NOTHING_REIMAGED,
+    reapplied: o.reapplied ?? NOTHING_REAPPLIED,
   } as StackRuntime;
   rt.ctx = resolveContextFor(rt);
   rt.active = Object.values(def.resources)

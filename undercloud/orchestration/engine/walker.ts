@@ -24,7 +24,7 @@ import { runNested } from './nested.js';
 import { hasHook, type Breakpoints } from './breakpoints.js';
 import { isRetired, putBack, restorable, retireRecord } from './retire.js';
 import { isUndercloudError } from '../../errors.js';
-import { reimagedReason } from './reimaged.js';
+import { reapplication } from './reapply.js';
 
 export interface WalkerOptions {
   resourceTimeoutSeconds: number;
@@ -146,9 +146,11 @@ export class Walker {
       const quiet = existing.position !== position || existing.deletionPolicy !== def.deletionPolicy || !sameJson(existing.requires, requires);
       if (quiet) Object.assign(existing, { position, deletionPolicy: def.deletionPolicy, requires });
       if (existing.status === 'COMPLETE' && sameJson(existing.properties, props)) {
-        const reimaged = reimagedReason(rt.reimaged, rt.record.id, name);
-        // A config whose server was imaged again goes to the new system as it went to the first: a CREATE.
-        if (reimaged !== undefined) await this.create(rt, existing, plugin, props, updatePolicy, signal, undefined, reimaged);
+        const again = reapplication(rt.reapplied, rt.record.id, name);
+        // A config whose server was imaged again goes to the new system as it went to the first: a CREATE;
+        // one applied again on request is an UPDATE, as when TripleO's DeployIdentifier changes.
+        if (again?.action === 'CREATE') await this.create(rt, existing, plugin, props, updatePolicy, signal, undefined, again.reason);
+        else if (again) await this.update(rt, existing, plugin, props, updatePolicy, signal, again.reason);
         else if (this.staleNested(rt, existing)) await this.refreshNested(rt, existing, plugin, props, signal);
         else if (quiet) this.d.persister.saveResource(existing);
         return;
@@ -307,9 +309,9 @@ export class Walker {
     }
   }
 
-  private async update(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, updatePolicy: Record<string, Json> | undefined, signal: AbortSignal): Promise<void> {
+  private async update(rt: StackRuntime, rec: ResourceRecord, plugin: AnyPlugin, props: Record<string, Json>, updatePolicy: Record<string, Json> | undefined, signal: AbortSignal, reason?: string): Promise<void> {
     const prev: ResourceSnapshot = structuredClone(snapshotOf(rec));
-    this.transition(rt.record, rec, 'UPDATE', 'IN_PROGRESS', 'state changed');
+    this.transition(rt.record, rec, 'UPDATE', 'IN_PROGRESS', reason ?? 'state changed');
     try {
       if (plugin.nested) {
         await runNested(this.nestedHost(), { rt, rec, plugin, props, prev, updatePolicy }, signal);

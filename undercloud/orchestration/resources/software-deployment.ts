@@ -4,7 +4,8 @@
  * never sends it twice); `checkCreateComplete` polls the result. A non-zero status code fails the resource
  * with Heat's message, and the stdout/stderr tail stays in the attributes for `overcloud failures`. The
  * handle keeps the server's instance the config was applied to: a stack update applies the config again
- * (as a CREATE: the system is new) to a server imaged since (engine/reimaged.ts).
+ * (as a CREATE: the system is new) to a server imaged since, and as an UPDATE when the operator asks
+ * (`--reapply-config`; engine/reapply.ts).
  */
 import type { CheckResult, Outcome, ResourceContext, ResourcePlugin, ResourceSnapshot } from './types.js';
 import type { Json } from '../template/types.js';
