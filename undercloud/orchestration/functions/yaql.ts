@@ -5,7 +5,7 @@
  */
 import { argError, fail, mapArgs } from './args.js';
 import type { IntrinsicFunction } from './types.js';
-import { evaluateYaql, unsupportedCalls, YaqlError } from './yaql/evaluate.js';
+import { checkVariables, evaluateYaql, unsupportedCalls, YaqlError } from './yaql/evaluate.js';
 import { parseYaql } from './yaql/parse.js';
 
 export const yaql: IntrinsicFunction = {
@@ -22,8 +22,10 @@ export const yaql: IntrinsicFunction = {
     if (ex?.kind === 'literal') {
       if (typeof ex.value !== 'string') return argError(call, v, '"expression" must be a string', ex);
       try {
-        const bad = unsupportedCalls(parseYaql(ex.value));
+        const ast = parseYaql(ex.value);
+        const bad = unsupportedCalls(ast);
         if (bad.length > 0) argError(call, v, `unsupported yaql function(s) ${bad.map((b) => b + '()').join(', ')} (see docs/orchestration-templates.md for the subset)`, ex);
+        else checkVariables(ast);
       } catch (err) {
         if (err instanceof YaqlError) argError(call, v, err.message, ex);
         else throw err;

@@ -22,6 +22,28 @@ describe('yaql (subset)', () => {
     expect(exprErrors(y('$.data.(', '{}'))[0]).toMatch(/^FUNCTION_ARGS t.yaml:8:34: yaql: expected a name after "."/);
     expect(exprErrors(y('$.data.groupBy($)', '{}'))[0]).toMatch(/yaql: unsupported yaql function\(s\) groupBy\(\)/);
   });
+  it('binds variables with let/with and ->, seen inside predicates; positional ones as $1, $2', () => {
+    expect(evalExpr(y('let(1, 2, a => 3, b => 4) -> $1 + $a + $2 + $b', '{}'))).toBe(10);
+    expect(evalExpr(y("let(role => $.data.role) -> $.data.nodes.where($.role = $role).select($.name)", '{role: compute, nodes: [{name: n1, role: compute}, {name: n2, role: ctl}]}'))).toEqual(['n1']);
+    // Nested: the right side of -> sees the outer bindings; an inner one shadows.
+    expect(evalExpr(y('let(a => 1, b => 2) -> let(b => $a + 10) -> [$a, $b]', '{}'))).toEqual([1, 11]);
+    expect(evalExpr(y("with($.data.x, 'y') -> $1 + $2", '{x: x}'))).toBe('xy');
+    // $data unbound is still Heat's $.data; a let may bind it.
+    expect(evalExpr(y('$data.a', '{a: 7}'))).toBe(7);
+    expect(evalExpr(y('let(data => 5) -> $data', '{a: 7}'))).toBe(5);
+    // -> binds loosest: the whole `or` is its right side.
+    expect(evalExpr(y('let(t => true) -> $t and false or $t', '{}'))).toBe(true);
+  });
+  it('refuses at validation variables nobody binds, and let/with anywhere but before ->', () => {
+    expect(exprErrors(y('$x + 1', '{}'))[0]).toMatch(/yaql: unknown variable \$x \(bind it with let\(x => \.\.\.\) -> \.\.\.\)/);
+    expect(exprErrors(y('let(a => 1) -> $b', '{}'))[0]).toMatch(/unknown variable \$b/);
+    expect(exprErrors(y('$.data.where(let(a => 1) -> $a = 1).select($a)', '{}'))[0]).toMatch(/unknown variable \$a/); // out of its scope
+    expect(exprErrors(y('let(a => 1)', '{}'))[0]).toMatch(/let\(\) only binds variables for the expression after it/);
+    expect(exprErrors(y('$.data -> $', '{}'))[0]).toMatch(/the left side of -> must be let\(\.\.\.\) or with\(\.\.\.\)/);
+    expect(exprErrors(y('with(a => 1) -> $a', '{}'))[0]).toMatch(/with\(\) takes positional values only/);
+    expect(exprErrors(y('len(a => 1)', '{}'))[0]).toMatch(/len\(\) takes no "name => value" arguments/);
+    expect(exprErrors(y('let(a => 1) -> $a', '{}'))).toEqual([]);
+  });
   it('fails at run time on bad data', () => {
     expect(evalError(y('$.data.a + 1', '{a: x}'))).toMatch(/yaql: cannot add/);
   });

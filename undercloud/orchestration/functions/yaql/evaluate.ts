@@ -1,6 +1,8 @@
 /**
  * Evaluation of the YAQL subset. `$` starts as {data: <data>} (Heat's context); inside where/select/
  * orderBy/selectMany/any/all it is the current item. Iteration is capped like Heat's limit_iterators.
+ * Variables (`$name`, `$1`) are bound by `let`/`with` on the left of `->` and seen everywhere on its right,
+ * predicates included.
  */
 import type { Json } from '../../template/types.js';
 import { jsonEqual } from '../args.js';
@@ -205,16 +207,23 @@ function compare(a: Json, b: Json): number {
   throw new YaqlError(`cannot compare ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
 }
 
+/** The functions that bind variables for the right side of `->` (yaql's; they only make sense there). */
+const BINDERS = new Set(['let', 'with']);
+
 /** Names the expression calls that the subset does not have (reported at validation). */
 export function unsupportedCalls(ast: Ast): string[] {
   const out: string[] = [];
   const walk = (n: Ast): void => {
     switch (n.t) {
       case 'call':
-        if (!Object.hasOwn(FUNCTIONS, n.name)) out.push(n.name);
+        if (!Object.hasOwn(FUNCTIONS, n.name) && !BINDERS.has(n.name)) out.push(n.name);
         if (n.recv) walk(n.recv);
         n.args.forEach(walk);
+        n.kwargs?.forEach(([, v]) => walk(v));
         return;
+      case 'chain':
+        walk(n.l);
+        return walk(n.r);
       case 'member':
         return walk(n.obj);
       case 'index':
@@ -237,44 +246,106 @@ export function unsupportedCalls(ast: Ast): string[] {
   return out;
 }
 
+/**
+ * Checks what the parser cannot: `let`/`with` only on the left of `->` (and `name => value` arguments only
+ * there, `with` taking none), every variable bound by an enclosing let/with (`$data` excepted: Heat's
+ * `$.data`). Throws a YaqlError naming the first problem.
+ */
+export function checkVariables(ast: Ast): void {
+  const walk = (n: Ast, bound: ReadonlySet<string>): void => {
+    switch (n.t) {
+      case 'var':
+        if (!bound.has(n.name) && n.name !== 'data') throw new YaqlError(`unknown variable $${n.name} (bind it with let(${n.name} => ...) -> ...)`);
+        return;
+      case 'chain': {
+        const l = n.l;
+        if (l.t !== 'call' || !BINDERS.has(l.name) || l.recv) throw new YaqlError('the left side of -> must be let(...) or with(...)');
+        if (l.name === 'with' && l.kwargs) throw new YaqlError('with() takes positional values only ($1, $2, ...); use let() for names');
+        l.args.forEach((a) => walk(a, bound));
+        l.kwargs?.forEach(([, v]) => walk(v, bound));
+        return walk(n.r, new Set([...bound, ...l.args.map((_, i) => String(i + 1)), ...(l.kwargs ?? []).map(([k]) => k)]));
+      }
+      case 'call':
+        if (BINDERS.has(n.name)) throw new YaqlError(`${n.name}() only binds variables for the expression after it: ${n.name}(...) -> ...`);
+        if (n.kwargs) throw new YaqlError(`${n.name}() takes no "name => value" arguments`);
+        if (n.recv) walk(n.recv, bound);
+        return n.args.forEach((a) => walk(a, bound));
+      case 'member':
+        return walk(n.obj, bound);
+      case 'index':
+        walk(n.obj, bound);
+        return walk(n.index, bound);
+      case 'list':
+        return n.items.forEach((a) => walk(a, bound));
+      case 'dict':
+        return n.entries.forEach(([k, v]) => (walk(k, bound), walk(v, bound)));
+      case 'bin':
+        walk(n.l, bound);
+        return walk(n.r, bound);
+      case 'un':
+        return walk(n.e, bound);
+      default:
+        return;
+    }
+  };
+  walk(ast, new Set());
+}
+
+type Vars = ReadonlyMap<string, Json>;
+
 export function evaluateYaql(ast: Ast, data: Json): Json {
-  const ev = (n: Ast, ctx: Json): Json => {
+  const ev = (n: Ast, ctx: Json, vars: Vars): Json => {
     switch (n.t) {
       case 'lit':
         return n.v;
       case 'ctx':
         return ctx;
+      case 'var': {
+        if (vars.has(n.name)) return vars.get(n.name)!;
+        if (n.name === 'data') return isMap(ctx) ? (ctx.data ?? null) : null;
+        throw new YaqlError(`unknown variable $${n.name}`);
+      }
+      case 'chain': {
+        const l = n.l;
+        if (l.t !== 'call' || !BINDERS.has(l.name)) throw new YaqlError('the left side of -> must be let(...) or with(...)');
+        const inner = new Map(vars);
+        l.args.forEach((a, i) => inner.set(String(i + 1), ev(a, ctx, vars)));
+        for (const [k, v] of l.kwargs ?? []) inner.set(k, ev(v, ctx, vars));
+        return ev(n.r, ctx, inner);
+      }
       case 'member': {
-        const o = ev(n.obj, ctx);
+        const o = ev(n.obj, ctx, vars);
         return isMap(o) ? (o[n.name] ?? null) : null;
       }
       case 'index': {
-        const o = ev(n.obj, ctx);
-        const i = ev(n.index, ctx);
+        const o = ev(n.obj, ctx, vars);
+        const i = ev(n.index, ctx, vars);
         if (Array.isArray(o) && typeof i === 'number') return o[i < 0 ? o.length + i : i] ?? null;
         if (isMap(o) && typeof i === 'string') return o[i] ?? null;
         if (typeof o === 'string' && typeof i === 'number') return o[i] ?? null;
         throw new YaqlError(`cannot index ${JSON.stringify(o)} with ${JSON.stringify(i)}`);
       }
       case 'call': {
+        if (BINDERS.has(n.name)) throw new YaqlError(`${n.name}() only binds variables for the expression after it: ${n.name}(...) -> ...`);
         const f = FUNCTIONS[n.name];
         if (f === undefined) throw new YaqlError(`unsupported yaql function ${n.name}()`);
-        const recv = n.recv ? ev(n.recv, ctx) : undefined;
-        return f(recv, n.args, (a, c) => ev(a, c === undefined ? ctx : c), ctx);
+        if (n.kwargs) throw new YaqlError(`${n.name}() takes no "name => value" arguments`);
+        const recv = n.recv ? ev(n.recv, ctx, vars) : undefined;
+        return f(recv, n.args, (a, c) => ev(a, c === undefined ? ctx : c, vars), ctx);
       }
       case 'list':
-        return n.items.map((x) => ev(x, ctx));
+        return n.items.map((x) => ev(x, ctx, vars));
       case 'dict':
-        return Object.fromEntries(n.entries.map(([k, v]) => [str(ev(k, ctx)), ev(v, ctx)]));
+        return Object.fromEntries(n.entries.map(([k, v]) => [str(ev(k, ctx, vars)), ev(v, ctx, vars)]));
       case 'un': {
-        const v = ev(n.e, ctx);
+        const v = ev(n.e, ctx, vars);
         return n.op === 'not' ? !truthy(v) : -num(v, '-');
       }
       case 'bin': {
-        if (n.op === 'and') return truthy(ev(n.l, ctx)) && truthy(ev(n.r, ctx));
-        if (n.op === 'or') return truthy(ev(n.l, ctx)) || truthy(ev(n.r, ctx));
-        const l = ev(n.l, ctx);
-        const r = ev(n.r, ctx);
+        if (n.op === 'and') return truthy(ev(n.l, ctx, vars)) && truthy(ev(n.r, ctx, vars));
+        if (n.op === 'or') return truthy(ev(n.l, ctx, vars)) || truthy(ev(n.r, ctx, vars));
+        const l = ev(n.l, ctx, vars);
+        const r = ev(n.r, ctx, vars);
         switch (n.op) {
           case '=':
             return jsonEqual(l, r);
@@ -313,5 +384,5 @@ export function evaluateYaql(ast: Ast, data: Json): Json {
       }
     }
   };
-  return ev(ast, { data });
+  return ev(ast, { data }, new Map());
 }

@@ -1,8 +1,9 @@
 /**
  * A parser for the YAQL subset we support (docs/orchestration-templates.md lists it): literals, `$` and
  * `$.key`, indexing, method calls `x.f(args)` and calls `f(args)`, list `[...]` and map `{k => v}`
- * literals, arithmetic, comparison, `in`, `and`/`or`/`not`. Arguments are kept as ASTs so that
- * where/select can evaluate them per item with `$` bound to the item.
+ * literals, arithmetic, comparison, `in`, `and`/`or`/`not`, and variables: `let(1, a => 2) -> $1 + $a`
+ * and `with(...)` (yaql's `->` evaluates its right side with the variables its left side's let/with binds).
+ * Arguments are kept as ASTs so that where/select can evaluate them per item with `$` bound to the item.
  */
 import { YaqlError } from './evaluate-error.js';
 
@@ -11,7 +12,9 @@ export type Ast =
   | { t: 'ctx' }
   | { t: 'member'; obj: Ast; name: string }
   | { t: 'index'; obj: Ast; index: Ast }
-  | { t: 'call'; name: string; recv?: Ast; args: Ast[] }
+  | { t: 'call'; name: string; recv?: Ast; args: Ast[]; kwargs?: [string, Ast][] }
+  | { t: 'var'; name: string }
+  | { t: 'chain'; l: Ast; r: Ast }
   | { t: 'list'; items: Ast[] }
   | { t: 'dict'; entries: [Ast, Ast][] }
   | { t: 'bin'; op: string; l: Ast; r: Ast }
@@ -52,7 +55,7 @@ function lex(src: string): Tok[] {
       i += m[0].length;
     } else {
       const two = src.slice(i, i + 2);
-      if (['==', '!=', '<=', '>=', '=>'].includes(two)) {
+      if (['==', '!=', '<=', '>=', '=>', '->'].includes(two)) {
         out.push({ k: 'op', v: two, at });
         i += 2;
       } else if ('$.()[]{},+-*/<>=:'.includes(ch)) {
@@ -76,14 +79,20 @@ export function parseYaql(src: string): Ast {
     if (!isOp(v)) throw new YaqlError(`expected "${v}" at ${peek().at}`);
     p++;
   };
-  const args = (close: string): Ast[] => {
+  /** Positional arguments up to `close`; `name => value` ones go to `kwargs` when given (call arguments). */
+  const args = (close: string, kwargs?: [string, Ast][]): Ast[] => {
     const out: Ast[] = [];
     if (isOp(close)) {
       p++;
       return out;
     }
     for (;;) {
-      out.push(expr());
+      const after = toks[p + 1];
+      if (kwargs && peek().k === 'id' && after?.k === 'op' && after.v === '=>') {
+        const name = next().v;
+        p++;
+        kwargs.push([name, expr()]);
+      } else out.push(expr());
       if (isOp(',')) {
         p++;
         continue;
@@ -102,18 +111,16 @@ export function parseYaql(src: string): Ast {
       if (t.v === 'null') return { t: 'lit', v: null };
       if (isOp('(')) {
         p++;
-        return { t: 'call', name: t.v, args: args(')') };
+        const kwargs: [string, Ast][] = [];
+        const positional = args(')', kwargs);
+        return kwargs.length > 0 ? { t: 'call', name: t.v, args: positional, kwargs } : { t: 'call', name: t.v, args: positional };
       }
       throw new YaqlError(`unknown name "${t.v}" at ${t.at} (use $ or $.key)`);
     }
     if (t.k === 'op') {
       if (t.v === '$') {
-        // `$name` is a variable; only `$` (the context) exists in Heat's yaql.
-        if (peek().k === 'id' && peek().at === t.at + 1) {
-          const id = next();
-          if (id.v !== 'data') throw new YaqlError(`unknown variable $${id.v}`);
-          return { t: 'member', obj: { t: 'ctx' }, name: 'data' };
-        }
+        // `$name` and `$1` are variables (bound by let/with; `$data` unbound is `$.data`, as Heat's context).
+        if ((peek().k === 'id' || (peek().k === 'num' && /^[0-9]+$/.test(peek().v))) && peek().at === t.at + 1) return { t: 'var', name: next().v };
         return { t: 'ctx' };
       }
       if (t.v === '(') {
@@ -197,7 +204,13 @@ export function parseYaql(src: string): Ast {
   const not = (): Ast => (isKw('not') ? (p++, { t: 'un', op: 'not', e: not() }) : cmp());
   const and = binary(['and'], not, true);
   const or = binary(['or'], and, true);
-  const expr = (): Ast => or();
+  // `->` binds loosest and to the right: `let(a => 1) -> let(b => $a) -> $a + $b`.
+  const expr = (): Ast => {
+    const l = or();
+    if (!isOp('->')) return l;
+    p++;
+    return { t: 'chain', l, r: expr() };
+  };
   const e = expr();
   if (peek().k !== 'end') throw new YaqlError(`unexpected "${peek().v}" at ${peek().at}`);
   return e;
