@@ -2,7 +2,7 @@
 import type { Server } from '@grpc/grpc-js';
 import { BaremetalService as BaremetalGrpc } from '../../proto/gen/undercloud/v1/baremetal.js';
 import type {
-  GetNodeRequest, ImportNodesRequest, ListInstancesRequest, ListNodesRequest, ProvisionInstancesRequest, SetMaintenanceRequest, SetPowerStateRequest,
+  ConfigureRootDeviceRequest, GetNodeRequest, ImportNodesRequest, ListInstancesRequest, ListNodesRequest, ProvisionInstancesRequest, SetMaintenanceRequest, SetPowerStateRequest,
   SetProvisionStateRequest, UnprovisionInstancesRequest, UpdateNodeRequest,
 } from '../../proto/gen/undercloud/v1/baremetal.js';
 import type { DaemonContext } from '../daemon/context.js';
@@ -81,6 +81,14 @@ export function setup(server: Server, ctx: DaemonContext, bm: BaremetalService):
         unsetCapabilities: req.unsetCapabilities, setDriverInfo: req.setDriverInfo, unsetDriverInfo: req.unsetDriverInfo,
       });
       return { node: nodeToProto(n, withPorts(n.id).ports) };
+    }),
+    configureRootDevice: unary(ctx.log, async (req: ConfigureRootDeviceRequest) => {
+      if (req.strategy && req.names.length > 0) throw new InvalidError('ROOT_DEVICE_CHOICE_INVALID', 'give a strategy (smallest, largest) or device names, not both');
+      if (!req.strategy && req.names.length === 0) throw new InvalidError('ROOT_DEVICE_CHOICE_INVALID', 'give a strategy (smallest, largest) or device names');
+      if (req.strategy && req.strategy !== 'smallest' && req.strategy !== 'largest') throw new InvalidError('ROOT_DEVICE_CHOICE_INVALID', `unknown root device strategy "${req.strategy}" (smallest, largest, or device names)`);
+      const choice = req.strategy ? { strategy: req.strategy as 'smallest' | 'largest' } : { names: req.names };
+      const r = await bm.configureRootDevice(req.node, choice, req.minimumSizeGib || 4, req.overwrite);
+      return { node: nodeToProto(r.node, withPorts(r.node.id).ports), device: r.device ?? '', hintJson: r.hint ? JSON.stringify(r.hint) : '', skipped: r.skipped ?? '', warning: r.warning ?? '' };
     }),
     setMaintenance: unary(ctx.log, (req: SetMaintenanceRequest) => {
       const n = bm.setMaintenance(req.node, req.maintenance, req.reason || undefined);

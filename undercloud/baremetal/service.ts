@@ -20,6 +20,7 @@ import { redactValue } from '../daemon/logging.js';
 import { InvalidError } from '../errors.js';
 import type { EraseMode } from './drivers/interfaces.js';
 import { waitForAgent } from './agent/agent-services.js';
+import { rootDeviceHintFor, type InventoryDisk, type RootDeviceChoice } from './agent/root-device.js';
 import { capacityShortfalls, nodeOfServer, pickNodes, provisionedInstances, provisionKey, type AllocationRequest, type CapacityNeed, type Pick } from './allocation.js';
 
 /** States in which a node holds an installed (or half-installed) system: releasing it means undeploying it. */
@@ -439,6 +440,33 @@ export class BaremetalService {
       });
     });
     return masked(node);
+  }
+
+  /**
+   * TripleO's `overcloud node configure --root-device`: from the inventory the last inspection stored, picks
+   * the root disk (rootDeviceHintFor) and saves it as properties.root_device, with local_gb from that disk
+   * (one GiB short, as inspection computes it). A node that already has hints keeps them unless `overwrite`.
+   */
+  async configureRootDevice(idOrName: string, choice: RootDeviceChoice, minimumGib: number, overwrite: boolean): Promise<{ node: Node; device?: string; hint?: Record<string, string | number | boolean>; skipped?: string; warning?: string }> {
+    const out = await this.conductor.withNode(idOrName, { purpose: 'configure', exclusive: true }, (task) => {
+      const node = task.node;
+      if (node.properties.rootDevice && Object.keys(node.properties.rootDevice).length > 0 && !overwrite) {
+        return { node, skipped: `node ${node.name} already has root device hints ${JSON.stringify(node.properties.rootDevice)} (--overwrite-root-device-hints replaces them)` };
+      }
+      const inventory = (node.extra as { inventory?: { disks?: InventoryDisk[] } }).inventory;
+      if (!inventory?.disks) throw new NotAvailableError(node.name, 'root device configuration', 'the node has no inspected inventory: run `overcloud node introspect` first');
+      const picked = rootDeviceHintFor(inventory.disks, choice, minimumGib, node.name);
+      const localGb = Math.max(0, Math.floor(picked.disk.sizeBytes / 1024 ** 3) - 1);
+      const updated = this.store.tx(() => {
+        const u = this.nodes.update(node.id, { properties: { ...node.properties, rootDevice: picked.hint as Record<string, string | number>, localGb } });
+        const message = `root device ${picked.disk.name} (${JSON.stringify(picked.hint)}), local_gb ${localGb}${picked.warning ? ` (${picked.warning})` : ''}`;
+        this.nodes.addHistory({ nodeId: u.id, event: 'update', fromState: u.provisionState, toState: u.provisionState, severity: 'info', message, purpose: 'configure' });
+        this.bus.publish({ kind: 'node.updated', subjectType: 'node', subjectId: u.id, message: `node ${u.name}: ${message}`, data: { node: u.name, changed: ['properties.root_device', 'properties.local_gb'] } });
+        return u;
+      });
+      return { node: updated, device: `/dev/${picked.disk.name}`, hint: picked.hint, ...(picked.warning ? { warning: picked.warning } : {}) };
+    });
+    return { ...out, node: masked(out.node) };
   }
 
   /**

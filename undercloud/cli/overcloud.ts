@@ -14,6 +14,7 @@ export const OVERCLOUD_COMMANDS: readonly CommandModule[] = [
   { names: ['node'], load: () => import('./commands/node-delete.js') },
   { names: ['node'], load: () => import('./commands/node-maintenance.js') },
   { names: ['node'], load: () => import('./commands/node-set.js') },
+  { names: ['node'], load: () => import('./commands/node-configure.js') },
   { names: ['node'], load: () => import('./commands/node-instances.js') },
   { names: ['node'], load: () => import('./commands/node-extract.js') },
   { names: ['image'], load: () => import('./commands/overcloud-image.js') },

@@ -166,6 +166,13 @@ describe('agent-based provisioning (simulated machine, real agent)', () => {
     expect(sim.output).toContain('starting in ramdisk mode');
   });
 
+  it('node configure --root-device smallest: the hint names the inspected disk by its serial; the deploys below write to it', async () => {
+    const r = await oc('-f', 'json', 'node', 'configure', 'sim-0', '--root-device', 'smallest');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ node: 'sim-0', device: '/dev/vda', hint: { serial: 'SIM-VDA' }, local_gb: 5, skipped: null, warning: null }]);
+    expect((await show()).properties).toMatchObject({ root_device: { serial: 'SIM-VDA' }, local_gb: 5 });
+  });
+
   it('provides with automated cleaning: the disk metadata is wiped through the agent', async () => {
     const fd = openSync(sim.disk, 'r+');
     writeSync(fd, Buffer.from('OLD PARTITION TABLE'), 0, 19, 512);

@@ -1,6 +1,6 @@
 /**
  * The public path through the real daemon and CLI: `overcloud node import|list|show|introspect|provide|
- * clean|manage|unenroll|power|maintenance|set|unset`, secrets masked everywhere, clear errors for steps that need the agents,
+ * clean|manage|unenroll|power|maintenance|set|unset|configure`, secrets masked everywhere, clear errors for steps that need the agents,
  * per-state iPXE scripts from the HTTP boot server, and recovery of a node stuck in "verifying" after the
  * daemon is killed.
  */
@@ -118,6 +118,41 @@ describe('overcloud node', () => {
     const events = await oc('-f', 'json', 'events', '--limit', '1000');
     expect(events.stdout).toContain('node cmp-0: updated properties.cpus, capabilities.profile, driver_info.fake_secret_token');
     expect(events.stdout + readLog(d)).not.toContain('s3cr3t-value');
+  });
+
+  it('node configure --root-device: hints from the inspected inventory (WWN/serial, else the name with a warning); kept unless asked', async () => {
+    const file = path.join(d.dir, 'disks.json');
+    writeFileSync(file, JSON.stringify({ nodes: [{ name: 'disk-0', pm_type: 'fake', mac: ['52:54:00:aa:00:07'] }] }));
+    expect((await oc('node', 'import', file)).code).toBe(0);
+    const early = await oc('node', 'configure', 'disk-0', '--root-device', 'largest');
+    expect(early.code).toBe(6);
+    expect(early.stderr).toContain('the node has no inspected inventory: run `overcloud node introspect` first');
+    expect((await oc('node', 'set', 'disk-0', '--driver-info', 'fake_disks=sda:10,sdb:20:SER-B,vdc:30')).code).toBe(0);
+    const inspected = await oc('node', 'introspect', 'disk-0', '--wait', '60');
+    expect(inspected.code, inspected.stderr).toBe(0);
+
+    type Row = { node: string; device: string; hint: Record<string, string> | null; local_gb: number | null; skipped: string | null; warning: string | null };
+    const configure = async (...args: string[]) => {
+      const r = await oc('-f', 'json', 'node', 'configure', 'disk-0', ...args);
+      expect(r.code, r.stderr).toBe(0);
+      return { row: json<Row[]>(r.stdout)[0]!, stderr: r.stderr };
+    };
+    const largest = await configure('--root-device', 'largest');
+    expect(largest.row).toMatchObject({ device: '/dev/vdc', hint: { name: '/dev/vdc' }, local_gb: 29 });
+    expect(largest.stderr).toContain('warning: node disk-0: disk vdc reports neither a WWN nor a serial number');
+    // Hints already set: left alone unless overwriting.
+    const again = await configure('--root-device', 'smallest');
+    expect(again.row).toMatchObject({ device: '', skipped: expect.stringContaining('node disk-0 already has root device hints {"name":"/dev/vdc"}') });
+    const smallest = await configure('--root-device', 'smallest', '--root-device-minimum-size', '15', '--overwrite-root-device-hints');
+    expect(smallest.row).toMatchObject({ device: '/dev/sdb', hint: { serial: 'SER-B' }, local_gb: 19, warning: null });
+    const show = json<{ properties: { local_gb: number; root_device: unknown } }>((await oc('-f', 'json', 'node', 'show', 'disk-0')).stdout);
+    expect(show.properties).toMatchObject({ local_gb: 19, root_device: { serial: 'SER-B' } });
+
+    const none = await oc('node', 'configure', 'disk-0', '--root-device', 'nvme0n1,sda', '--root-device-minimum-size', '11', '--overwrite-root-device-hints');
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain('node disk-0: cannot choose any of nvme0n1, sda of at least 11 GiB; the node has: sda (10.0 GiB), sdb (20.0 GiB), vdc (30.0 GiB)');
+    expect(json<{ properties: { root_device: unknown } }>((await oc('-f', 'json', 'node', 'show', 'disk-0')).stdout).properties.root_device).toEqual({ serial: 'SER-B' });
+    expect((await oc('node', 'unenroll', 'disk-0')).code).toBe(0);
   });
 
   it('serves per-state iPXE scripts: local boot when available, 404 outside the root', async () => {

@@ -16,6 +16,7 @@ export function nodeToProto(n: Node, ports: Port[] = []): ProtoNode {
     createdAt: n.createdAt, updatedAt: n.updatedAt, provisionUpdatedAt: n.provisionUpdatedAt,
     ports: ports.map((p) => ({ id: p.id, address: p.address, pxeEnabled: p.pxeEnabled })),
     instanceInfoJson: JSON.stringify(n.instanceInfo ?? {}),
+    rootDeviceJson: n.properties.rootDevice && Object.keys(n.properties.rootDevice).length > 0 ? JSON.stringify(n.properties.rootDevice) : '',
   };
 }
 

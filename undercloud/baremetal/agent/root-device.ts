@@ -68,3 +68,46 @@ export function chooseRootDevice(disks: readonly InventoryDisk[], hints: RootDev
   }
   return pick;
 }
+
+/** `overcloud node configure --root-device`: a strategy, or device names (without /dev) in order of preference. */
+export type RootDeviceChoice = { strategy: 'smallest' | 'largest' } | { names: string[] };
+
+export interface RootDeviceHint {
+  disk: InventoryDisk;
+  /** What goes into properties.root_device: the disk's WWN, else its serial, else its name. */
+  hint: RootDeviceHints;
+  /** Set when only the name could be used (names may change between boots). */
+  warning?: string;
+}
+
+/**
+ * TripleO's `overcloud node configure --root-device`: picks a disk of the inspected inventory of at least
+ * `minimumGib` (smallest, largest, or the first listed name present) and names it by a hint that survives
+ * reboots: its WWN, else its serial. TripleO refuses a disk with neither; virtual disks often have neither,
+ * so here the device name is used instead, with a warning saying why that is weaker.
+ */
+export function rootDeviceHintFor(disks: readonly InventoryDisk[], choice: RootDeviceChoice, minimumGib: number, nodeName: string): RootDeviceHint {
+  const have = () => disks.map((d) => `${d.name} (${(d.sizeBytes / GIB).toFixed(1)} GiB)`).join(', ') || 'no disks';
+  const big = disks.filter((d) => d.sizeBytes >= minimumGib * GIB);
+  let disk: InventoryDisk | undefined;
+  if ('strategy' in choice) {
+    const sorted = [...big].sort((a, b) => a.sizeBytes - b.sizeBytes || a.name.localeCompare(b.name));
+    disk = choice.strategy === 'smallest' ? sorted[0] : sorted.at(-1);
+  } else {
+    const bare = (n: string) => n.replace(/^\/dev\//, '');
+    for (const name of choice.names) {
+      disk = big.find((d) => d.name === bare(name));
+      if (disk) break;
+    }
+  }
+  if (!disk) {
+    const wanted = 'strategy' in choice ? `the ${choice.strategy} disk` : `any of ${choice.names.join(', ')}`;
+    throw new InvalidError('ROOT_DEVICE_NOT_FOUND', `node ${nodeName}: cannot choose ${wanted} of at least ${minimumGib} GiB; the node has: ${have()}`);
+  }
+  if (disk.wwn.trim()) return { disk, hint: { wwn: disk.wwn.trim() } };
+  if (disk.serial.trim()) return { disk, hint: { serial: disk.serial.trim() } };
+  return {
+    disk, hint: { name: `/dev/${disk.name}` },
+    warning: `node ${nodeName}: disk ${disk.name} reports neither a WWN nor a serial number; the hint is its name, which another boot may give another disk`,
+  };
+}

@@ -50,7 +50,7 @@ export function nodeView(n: Node): Record<string, unknown> {
     name: n.name, id: n.id, driver: n.driver, provision_state: n.provisionState, target_provision_state: n.targetProvisionState || null,
     power_state: n.powerState || null, target_power_state: n.targetPowerState || null, maintenance: n.maintenance, maintenance_reason: n.maintenanceReason || null, fault: n.fault || null,
     last_error: n.lastError || null, reservation: n.reservation || null, interfaces: n.interfaces, driver_info: n.driverInfo,
-    properties: { cpus: n.cpus, memory_mb: n.memoryMb, local_gb: n.localGb, cpu_arch: n.cpuArch, capabilities: n.capabilities },
+    properties: { cpus: n.cpus, memory_mb: n.memoryMb, local_gb: n.localGb, cpu_arch: n.cpuArch, capabilities: n.capabilities, ...(n.rootDeviceJson ? { root_device: JSON.parse(n.rootDeviceJson) as unknown } : {}) },
     ports: n.ports.map((p) => p.address), created_at: n.createdAt, updated_at: n.updatedAt, provision_updated_at: n.provisionUpdatedAt,
     instance_info: instanceInfoOf(n),
   };

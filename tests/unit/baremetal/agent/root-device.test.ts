@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRootDevice, type InventoryDisk } from '../../../../undercloud/baremetal/agent/root-device.js';
+import { chooseRootDevice, rootDeviceHintFor, type InventoryDisk } from '../../../../undercloud/baremetal/agent/root-device.js';
 
 const GIB = 1024 ** 3;
 const disk = (name: string, gib: number, extra: Partial<InventoryDisk> = {}): InventoryDisk => ({ name, sizeBytes: gib * GIB, model: '', serial: '', vendor: '', rotational: false, wwn: '', ...extra });
@@ -28,5 +28,30 @@ describe('root device hints', () => {
     expect(() => chooseRootDevice([disk('sdb', 2)], undefined, 'c')).toThrow(/no disk of at least 4 GiB/);
     expect(() => chooseRootDevice(disks, { colour: 'blue' }, 'c')).toThrow(/unknown root device hint "colour"/);
     expect(() => chooseRootDevice(disks, { size: 'big' }, 'c')).toThrow(/size "big" is not a number of GiB/);
+  });
+});
+
+describe('rootDeviceHintFor (overcloud node configure --root-device)', () => {
+  const G = 1024 ** 3;
+  const d = (name: string, gib: number, o: { serial?: string; wwn?: string } = {}) => ({ name, sizeBytes: gib * G, model: '', vendor: '', rotational: false, serial: o.serial ?? '', wwn: o.wwn ?? '' });
+  const disks = [d('sda', 2, { serial: 'S-A' }), d('sdb', 40, { serial: 'S-B', wwn: '0x5000c500' }), d('sdc', 10, { serial: ' S-C ' }), d('vdd', 100)];
+
+  it('smallest and largest among the disks of at least the minimum size; the WWN, else the serial, names it', () => {
+    expect(rootDeviceHintFor(disks, { strategy: 'smallest' }, 4, 'n')).toMatchObject({ disk: { name: 'sdc' }, hint: { serial: 'S-C' } });
+    expect(rootDeviceHintFor(disks, { strategy: 'smallest' }, 20, 'n')).toMatchObject({ disk: { name: 'sdb' }, hint: { wwn: '0x5000c500' } });
+    expect(rootDeviceHintFor(disks, { strategy: 'smallest' }, 1, 'n').disk.name).toBe('sda');
+    const largest = rootDeviceHintFor(disks, { strategy: 'largest' }, 4, 'n');
+    expect(largest).toMatchObject({ disk: { name: 'vdd' }, hint: { name: '/dev/vdd' } });
+    expect(largest.warning).toMatch(/disk vdd reports neither a WWN nor a serial number/);
+  });
+
+  it('device names: the first listed one present and big enough, /dev/ accepted', () => {
+    expect(rootDeviceHintFor(disks, { names: ['nvme0n1', '/dev/sdc', 'sdb'] }, 4, 'n').disk.name).toBe('sdc');
+    expect(rootDeviceHintFor(disks, { names: ['sda', 'sdb'] }, 4, 'n').disk.name).toBe('sdb'); // sda is under 4 GiB
+  });
+
+  it('nothing suitable: the error names the node, what was asked and the disks it has', () => {
+    expect(() => rootDeviceHintFor(disks, { names: ['sda'] }, 4, 'cmp-1')).toThrowError(/node cmp-1: cannot choose any of sda of at least 4 GiB; the node has: sda \(2\.0 GiB\), sdb \(40\.0 GiB\)/);
+    expect(() => rootDeviceHintFor([], { strategy: 'largest' }, 4, 'n')).toThrowError(/the largest disk of at least 4 GiB; the node has: no disks/);
   });
 });

@@ -1,16 +1,40 @@
-/** Fake inspection: reports what the node already has (or a small default) and its enrolled MACs. */
+/**
+ * Fake inspection: reports what the node already has (or a small default) and its enrolled MACs, and keeps
+ * an inventory in extra.inventory as agent inspection does, so what reads it (`overcloud node configure`)
+ * works on fake nodes too. Its disks: driver_info `fake_disks` ("sda:10,sdb:20:SERIAL", GiB and an optional
+ * serial), else one disk of local_gb + 1 GiB.
+ */
+import type { InventoryDisk } from '../../agent/root-device.js';
 import type { InspectInterface } from '../interfaces.js';
+import { InvalidError } from '../../../errors.js';
+
+const GIB = 1024 ** 3;
+
+function fakeDisks(spec: string | undefined, localGb: number, node: string): InventoryDisk[] {
+  const disk = (name: string, gib: number, serial = ''): InventoryDisk => ({ name, sizeBytes: gib * GIB, model: 'fake', vendor: 'fake', serial, rotational: false, wwn: '' });
+  if (!spec) return [disk('sda', localGb + 1, `FAKE-${node}`)];
+  return spec.split(',').map((entry) => {
+    const [name, gib, serial] = entry.trim().split(':');
+    if (!name || !Number.isInteger(Number(gib)) || Number(gib) <= 0) throw new InvalidError('FAKE_DISKS_INVALID', `node ${node}: driver_info fake_disks entry "${entry}" is not NAME:GIB[:SERIAL]`);
+    return disk(name, Number(gib), serial ?? '');
+  });
+}
 
 export const fakeInspect: InspectInterface = {
   name: 'fake',
   validate: () => undefined,
-  inspect: async (task) => ({
-    properties: {
-      cpus: task.node.properties.cpus ?? 1,
-      memoryMb: task.node.properties.memoryMb ?? 1024,
-      localGb: task.node.properties.localGb ?? 10,
-      cpuArch: task.node.properties.cpuArch ?? 'x86_64',
-    },
-    macs: [],
-  }),
+  inspect: async (task) => {
+    const localGb = task.node.properties.localGb ?? 10;
+    const disks = fakeDisks(task.node.driverInfo.fake_disks, localGb, task.node.name);
+    task.update?.({ extra: { ...task.node.extra, inventory: { disks } } });
+    return {
+      properties: {
+        cpus: task.node.properties.cpus ?? 1,
+        memoryMb: task.node.properties.memoryMb ?? 1024,
+        localGb,
+        cpuArch: task.node.properties.cpuArch ?? 'x86_64',
+      },
+      macs: [],
+    };
+  },
 };
