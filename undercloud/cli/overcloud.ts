@@ -20,6 +20,7 @@ export const OVERCLOUD_COMMANDS: readonly CommandModule[] = [
   { names: ['image'], load: () => import('./commands/overcloud-image.js') },
   { names: ['deploy'], load: () => import('./commands/overcloud-deploy.js') },
   { names: ['roles'], load: () => import('./commands/overcloud-roles.js') },
+  { names: ['profiles'], load: () => import('./commands/profiles.js') },
   { names: ['status', 'failures', 'delete', 'credentials', 'stack'], load: () => import('./commands/overcloud-stack.js') },
 ];
 

@@ -1,6 +1,6 @@
 /**
  * The public path through the real daemon and CLI: `overcloud node import|list|show|introspect|provide|
- * clean|manage|unenroll|power|maintenance|set|unset|configure`, secrets masked everywhere, clear errors for steps that need the agents,
+ * clean|manage|unenroll|power|maintenance|set|unset|configure` and `overcloud profiles list`, secrets masked everywhere, clear errors for steps that need the agents,
  * per-state iPXE scripts from the HTTP boot server, and recovery of a node stuck in "verifying" after the
  * daemon is killed.
  */
@@ -62,6 +62,22 @@ describe('overcloud node', () => {
     expect(nodes[0]!.properties).toMatchObject({ cpus: 2, capabilities: { profile: 'control', boot_option: 'local' } });
     const show = json<{ history: { event: string; to: string }[] }>((await oc('-f', 'json', 'node', 'show', 'cmp-0')).stdout);
     expect(show.history.map((h) => h.to)).toEqual(['verifying', 'manageable', 'inspecting', 'manageable', 'cleaning', 'available']);
+  });
+
+  it('profiles list: current and possible profiles of the usable nodes; --all adds the others', async () => {
+    expect((await oc('node', 'set', 'cmp-0', '--capability', 'compute_profile=true', '--capability', 'storage_profile=1', '--capability', 'control_profile=false')).code).toBe(0);
+    type Row = { node_name: string; provision_state: string; current_profile: string | null; possible_profiles: string[] };
+    const r = await oc('-f', 'json', 'profiles', 'list');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<Row[]>(r.stdout).map((x) => [x.node_name, x.current_profile, x.possible_profiles])).toEqual([['cmp-0', 'compute', ['compute', 'storage']], ['ctl-0', 'control', []]]);
+    expect((await oc('node', 'maintenance', 'set', 'ctl-0')).code).toBe(0);
+    expect(json<Row[]>((await oc('-f', 'json', 'profiles', 'list')).stdout).map((x) => x.node_name)).toEqual(['cmp-0']);
+    expect(json<Row[]>((await oc('-f', 'json', 'profiles', 'list', '--all')).stdout).map((x) => x.node_name)).toEqual(['cmp-0', 'ctl-0']);
+    const table = await oc('profiles', 'list', '--all');
+    expect(table.stdout).toMatch(/Node UUID\s+Node Name\s+Provision State\s+Current Profile\s+Possible Profiles/);
+    expect(table.stdout).toMatch(/cmp-0\s+available\s+compute\s+compute, storage/);
+    expect((await oc('node', 'maintenance', 'unset', 'ctl-0')).code).toBe(0);
+    expect((await oc('node', 'unset', 'cmp-0', '--capability', 'compute_profile', '--capability', 'storage_profile', '--capability', 'control_profile')).code).toBe(0);
   });
 
   it('refuses illegal verbs with the state in the message, and deletes only from deletable states', async () => {
