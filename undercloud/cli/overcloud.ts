@@ -21,7 +21,7 @@ export const OVERCLOUD_COMMANDS: readonly CommandModule[] = [
   { names: ['deploy'], load: () => import('./commands/overcloud-deploy.js') },
   { names: ['roles'], load: () => import('./commands/overcloud-roles.js') },
   { names: ['profiles'], load: () => import('./commands/profiles.js') },
-  { names: ['status', 'failures', 'delete', 'credentials', 'stack'], load: () => import('./commands/overcloud-stack.js') },
+  { names: ['status', 'failures', 'delete', 'credentials', 'export', 'stack'], load: () => import('./commands/overcloud-stack.js') },
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -25,6 +25,11 @@ INI
 uwsgi_processes /etc/keystone/keystone-uwsgi.ini "${KEYSTONE_WORKERS:-0}"
 
 # The same fernet and credential keys on every Controller: 0 is the staged key, 1 the primary.
+# A key given by KeystoneFernetKeys or KeystoneCredential0/1 (an export, a passwords file) must be a key.
+for k in KEYSTONE_FERNET_KEY0 KEYSTONE_FERNET_KEY1 KEYSTONE_CREDENTIAL_KEY0 KEYSTONE_CREDENTIAL_KEY1; do
+  printf '%s' "${!k:-}" | grep -Eq '^[A-Za-z0-9_-]{43}=$' \
+    || die "$k is not a fernet key (urlsafe base64 of 32 bytes): check KeystoneFernetKeys (/etc/keystone/fernet-keys/0 and /1, each {content: KEY}) and KeystoneCredential0/1"
+done
 install -d -o keystone -g keystone -m 0700 /etc/keystone/fernet-keys /etc/keystone/credential-keys
 printf '%s' "${KEYSTONE_FERNET_KEY0}" | put_file /etc/keystone/fernet-keys/0 0600 keystone:keystone
 printf '%s' "${KEYSTONE_FERNET_KEY1}" | put_file /etc/keystone/fernet-keys/1 0600 keystone:keystone

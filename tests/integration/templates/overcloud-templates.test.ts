@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync, statSync } from 'node:fs';
 import { Metadata } from '@grpc/grpc-js';
+import { parse } from 'yaml';
 import { runCli, OVERCLOUD_BIN, ROOT, type TestDaemon, daemonForBlock, FAKE_ORCHESTRATION_CONFIG } from '../../helpers/daemon.js';
 import { OrchestrationClient } from '../../../proto/gen/undercloud/v1/orchestration.js';
 
@@ -72,6 +73,15 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     expect(readFileSync(rc, 'utf8')).toBe(out.overcloudrc.endsWith('\n') ? out.overcloudrc : `${out.overcloudrc}\n`);
     expect(statSync(rc).mode & 0o777).toBe(0o600);
     expect((await oc(d, ['credentials', '--stack', 'nope', '--directory', d.dir])).code).toBe(5);
+    // The deploy also left the stack's secrets behind (TripleO's passwords file), readable by the owner only.
+    const secrets = path.join(d.dir, 'overcloud-passwords.yaml');
+    expect(statSync(secrets).mode & 0o777).toBe(0o600);
+    const env = parse(readFileSync(secrets, 'utf8')) as { parameter_defaults: Record<string, unknown> };
+    expect(env.parameter_defaults).toMatchObject({ AdminPassword: out.admin_password, MysqlRootPassword: expect.stringMatching(/^[A-Za-z0-9]{25}$/) });
+    const fernet = env.parameter_defaults.KeystoneFernetKeys as Record<string, { content: string }>;
+    expect(Object.keys(fernet)).toEqual(['/etc/keystone/fernet-keys/0', '/etc/keystone/fernet-keys/1']);
+    for (const k of Object.values(fernet)) expect(k.content).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+    expect(env.parameter_defaults.KeystoneCredential0).toMatch(/^[A-Za-z0-9_-]{43}=$/);
   });
 
   it('a no-op redeploy touches no resource and keeps the passwords', async () => {
@@ -153,5 +163,28 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     const del = await oc(d, ['delete', '--yes']);
     expect(del.code, del.stderr).toBe(0);
     expect((await oc(d, ['status'])).code).toBe(5);
+  });
+
+  it('overcloud export: the secrets of a stack, with which a stack deployed again from nothing keeps them', async () => {
+    expect((await oc(d, [...BASE, ...LAB])).code).toBe(0);
+    const file = path.join(d.dir, 'exported.yaml');
+    const exported = await oc(d, ['export', '-o', file]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain(`14 secret parameter(s) of overcloud written to ${file}`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const before = (parse(readFileSync(file, 'utf8')) as { parameter_defaults: Record<string, unknown> }).parameter_defaults;
+    expect(before.AdminPassword).toBe((await outputs(d)).admin_password);
+    const again = await oc(d, ['export', '-o', file]);
+    expect(again.code).toBe(6);
+    expect(again.stderr).toContain(`${file} exists; --force-overwrite replaces it`);
+    expect((await oc(d, ['export', '--stack', 'nope', '-o', path.join(d.dir, 'nope.yaml')])).code).toBe(5);
+
+    // The stack is lost; deployed again with the export, every secret is the same (nothing is generated anew).
+    expect((await oc(d, ['delete', '--yes'])).code).toBe(0);
+    const redeployed = await oc(d, [...BASE, ...LAB, '-e', file]);
+    expect(redeployed.code, redeployed.stderr).toBe(0);
+    expect((await oc(d, ['export', '-o', file, '--force-overwrite'])).code).toBe(0);
+    expect((parse(readFileSync(file, 'utf8')) as { parameter_defaults: Record<string, unknown> }).parameter_defaults).toEqual(before);
+    expect((await oc(d, ['delete', '--yes'])).code).toBe(0);
   });
 });

@@ -25,7 +25,7 @@ import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 import { deployFailed, printFailures } from './overcloud-stack.js';
-import { writeStackRc } from './stack-rc.js';
+import { writeStackPasswords, writeStackRc } from './stack-rc.js';
 import { plannedFiles, provisionedFiles, refuseUnlistedRoles } from './deploy-provisioned.js';
 import { listedRoles } from './node-instances.js';
 import { explainRendered } from './rendered-templates.js';
@@ -80,7 +80,7 @@ export function register(program: Command): void {
     .option('-y, --yes', 'do not ask before an update that removes servers', false)
     .option('--reapply-config [hosts]', 'apply every deploy step again although nothing changed: on every server, or on these (comma-separated hostnames or nodes) (TripleO does it on every deploy)')
     .addOption(new Option('--skip-deploy-identifier', 'TripleO\'s option to re-run only what changed: what this deploy does anyway').conflicts('reapplyConfig'))
-    .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) after a successful deploy', '.')
+    .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) and STACK-passwords.yaml after a successful deploy', '.')
     .action(async (opts: DeployOptions, cmd: Command) => {
       const g = globals(cmd);
       const environments = [...(opts.environmentFile ?? [])];
@@ -150,6 +150,8 @@ export function register(program: Command): void {
         } else {
           const rc = writeStackRc(opts.rcDir, final.name, view.outputs);
           if (rc) process.stderr.write(`overcloud credentials written to ${rc} (source it, then use the openstack client)\n`);
+          const secrets = writeStackPasswords(opts.rcDir, final.name, view.outputs);
+          if (secrets) process.stderr.write(`the stack's passwords and keys written to ${secrets} (keep it: -e it to deploy the stack again with them)\n`);
         }
       } catch (err) {
         throw explainRendered(err, opts.templates, req?.bundle?.files);

@@ -1,9 +1,11 @@
 /**
  * Stack commands: `overcloud status [--watch]`, `overcloud failures`, `overcloud delete [--yes]`,
- * `overcloud credentials` (writes STACKrc again, as TripleO's),
+ * `overcloud credentials` (writes STACKrc again, as TripleO's), `overcloud export` (the stack's secrets as an environment file),
  * `overcloud stack list|events|outputs|resources|cancel` and `overcloud stack hook poll|clear` (Heat's
  * breakpoints). Each calls one RPC and prints it (table, json or yaml).
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { OrchestrationClient, type Resource, type Stack } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { UndercloudClient, type Event } from '../../../proto/gen/undercloud/v1/undercloud.js';
@@ -12,9 +14,10 @@ import { renderData, renderFields, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
 import { confirmed } from '../common/confirm.js';
-import { InvalidError } from '../../errors.js';
+import { ConflictError, InvalidError } from '../../errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
-import { writeStackRc } from './stack-rc.js';
+import { passwordParameters, passwordsEnvironment, writeStackRc } from './stack-rc.js';
+import { writeFileAtomically } from '../common/write-file.js';
 import { nodeClient } from './node-common.js';
 import { printInstances, readDeployment, unprovisionAndWait } from './node-instances.js';
 
@@ -165,6 +168,25 @@ export function register(program: Command): void {
         const file = writeStackRc(opts.directory, opts.stack, outputs);
         if (!file) throw new InvalidError('NO_CREDENTIALS', `stack ${opts.stack} has no overcloudrc output (its templates do not make one, or it is not created yet)`);
         out(renderData({ file }, g.format, () => `overcloud credentials written to ${file}\n`));
+      });
+    });
+
+  program
+    .command('export')
+    .description('write the stack\'s passwords and keys as an environment file (TripleO\'s export): -e it to deploy the stack again with them')
+    .option(...STACK_OPT)
+    .option('-o, --output-file <file>', 'the file to write (default STACK-export.yaml)')
+    .option('-f, --force-overwrite', 'replace the file if it exists', false)
+    .action(async (opts: { stack: string; outputFile?: string; forceOverwrite: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const file = path.resolve(opts.outputFile ?? `${opts.stack}-export.yaml`);
+      if (existsSync(file) && !opts.forceOverwrite) throw new ConflictError('FILE_EXISTS', `${file} exists; --force-overwrite replaces it`);
+      await withConn(cmd, async (conn, orch) => {
+        const outputs = JSON.parse((await call(conn, orch.getOutputs, orch, { name: opts.stack })).outputsJson || '{}') as unknown;
+        const params = passwordParameters(outputs);
+        if (!params) throw new InvalidError('NO_PASSWORDS', `stack ${opts.stack} has no password_parameters output (its templates do not make one, or it is not created yet)`);
+        writeFileAtomically(file, passwordsEnvironment(opts.stack, params), 0o600);
+        out(renderData({ file, parameters: Object.keys(params) }, g.format, () => `${Object.keys(params).length} secret parameter(s) of ${opts.stack} written to ${file}\n`));
       });
     });
 
