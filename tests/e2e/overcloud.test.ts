@@ -182,6 +182,9 @@ describe('the operator flow, end to end in the VM lab', () => {
     const active = all.filter((n) => n.provision_state === 'active').map((n) => n.id);
     expect(json<{ node_id: string; mode: string }[]>(connected).filter((a) => active.includes(a.node_id)).map((a) => a.mode)).toEqual(['node', 'node']);
     expect(readFileSync(path.join(work, 'overcloudrc'), 'utf8')).toMatch(/OS_AUTH_URL=http:\/\/192\.168\.24\.\d+:5000/);
+    // The deploy also kept the stack's secrets (TripleO's passwords file): the admin password of overcloudrc among them.
+    const adminPassword = /OS_PASSWORD=(\S+)/.exec(readFileSync(path.join(work, 'overcloudrc'), 'utf8'))![1];
+    expect(readFileSync(path.join(work, 'overcloud-passwords.yaml'), 'utf8')).toContain(`AdminPassword: ${adminPassword}`);
 
     const token = await phase('openstack token issue', tokenIssue);
     expect(token.code, token.stderr).toBe(0);
