@@ -54,7 +54,7 @@ describe('overcloud node', () => {
   it('imports, introspects and provides fake nodes to available (--concurrency 1: in batches of one, tests/unit/cli/node-batches.test.ts)', async () => {
     const bad = await oc('node', 'import', '--introspect', '--concurrency', '0', FIXTURE);
     expect(bad.code).toBe(4);
-    expect(bad.stderr).toContain('--concurrency must be a whole number of nodes, 1 or more (got 0)');
+    expect(bad.stderr).toContain('--concurrency must be a whole number, 1 or more (got 0)');
     const r = await oc('-f', 'json', 'node', 'import', '--introspect', '--provide', '--concurrency', '1', FIXTURE);
     expect(r.code, r.stderr).toBe(0);
     const nodes = json<{ name: string; provision_state: string; power_state: string; properties: { cpus: number; capabilities: Record<string, string> } }[]>(r.stdout);
@@ -169,6 +169,32 @@ describe('overcloud node', () => {
     expect(none.stderr).toContain('node disk-0: cannot choose any of nvme0n1, sda of at least 11 GiB; the node has: sda (10.0 GiB), sdb (20.0 GiB), vdc (30.0 GiB)');
     expect(json<{ properties: { root_device: unknown } }>((await oc('-f', 'json', 'node', 'show', 'disk-0')).stdout).properties.root_device).toEqual({ serial: 'SER-B' });
     expect((await oc('node', 'unenroll', 'disk-0')).code).toBe(0);
+  });
+
+  it('introspect --max-retries/--retry-timeout (TripleO\'s): a node that failed is introspected again; one that keeps failing is named', async () => {
+    const file = path.join(d.dir, 'flaky.json');
+    writeFileSync(file, JSON.stringify({ nodes: [{ name: 'flaky-0', pm_type: 'fake', mac: ['52:54:00:aa:00:08'] }, { name: 'flaky-1', pm_type: 'fake', mac: ['52:54:00:aa:00:09'] }] }));
+    expect((await oc('node', 'import', file)).code).toBe(0);
+    expect((await oc('node', 'set', 'flaky-0', '--driver-info', 'fake_inspect_failures=1')).code).toBe(0);
+    expect((await oc('node', 'set', 'flaky-1', '--driver-info', 'fake_inspect_failures=5')).code).toBe(0);
+    // flaky-0 fails once and succeeds on the retry; flaky-1 fails both times and is named with its error.
+    const r = await oc('node', 'introspect', 'flaky-0', 'flaky-1', '--node-timeout', '60', '--max-retries', '1', '--retry-timeout', '0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('flaky-0: inspect again in 0s (attempt 2 of 2), after: node flaky-0: introspect failed at step "inspect": node flaky-0: introspection is not available: fake failure 1 of 1 (driver_info fake_inspect_failures)');
+    expect(r.stderr).toContain('node flaky-1 is "inspect failed", not "manageable" (after 2 attempts): node flaky-1: introspect failed at step "inspect": node flaky-1: introspection is not available: fake failure 2 of 5');
+    const state = async (n: string) => json<{ provision_state: string }>((await oc('-f', 'json', 'node', 'show', n)).stdout).provision_state;
+    expect(await state('flaky-0')).toBe('manageable');
+    expect(await state('flaky-1')).toBe('inspect failed');
+    // --max-retries 0: no second attempt; bad values are refused before anything starts.
+    const once = await oc('node', 'introspect', 'flaky-1', '--wait', '60', '--max-retries', '0');
+    expect(once.code).toBe(1);
+    expect(once.stderr).not.toContain('again in');
+    expect(once.stderr).toContain('fake failure 3 of 5');
+    const bad = await oc('node', 'introspect', 'flaky-1', '--max-retries', '-1');
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain('--max-retries must be a whole number, 0 or more (got -1)');
+    expect((await oc('node', 'manage', 'flaky-1', '--wait', '60')).code).toBe(0); // inspect failed -> manageable, as Ironic
+    for (const n of ['flaky-0', 'flaky-1']) expect((await oc('node', 'unenroll', n)).code).toBe(0);
   });
 
   it('serves per-state iPXE scripts: local boot when available, 404 outside the root', async () => {

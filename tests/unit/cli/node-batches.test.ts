@@ -5,9 +5,13 @@ import { concurrencyOf, verbInBatches, type NodeClient } from '../../../underclo
 
 type Cb = (err: Error | null, res?: unknown) => void;
 
-/** A daemon in memory that logs every call: a verb puts a node in `inspecting`; the next read finds it `manageable`. */
-function fakeDaemon(names: string[]): { nc: NodeClient; log: string[] } {
+/**
+ * A daemon in memory that logs every call: a verb puts a node in `inspecting`; the next read finds it
+ * `manageable` (or, the first time, `inspect failed` for the nodes in `failFirst`).
+ */
+function fakeDaemon(names: string[], failFirst: string[] = []): { nc: NodeClient; log: string[] } {
   const log: string[] = [];
+  const failing = new Set(failFirst);
   const state = new Map(names.map((n) => [n, 'manageable']));
   const client = {
     setProvisionState(req: { node: string; verb: string }, _md: unknown, _o: unknown, cb: Cb) {
@@ -18,7 +22,7 @@ function fakeDaemon(names: string[]): { nc: NodeClient; log: string[] } {
     getNode(req: { node: string }, _md: unknown, _o: unknown, cb: Cb) {
       const now = state.get(req.node)!;
       log.push(`read ${req.node}: ${now}`);
-      if (now === 'inspecting') state.set(req.node, 'manageable');
+      if (now === 'inspecting') state.set(req.node, failing.delete(req.node) ? 'inspect failed' : 'manageable');
       cb(null, { node: Node.fromPartial({ name: req.node, provisionState: now }) });
     },
   };
@@ -38,6 +42,15 @@ describe('verbInBatches', () => {
     ]);
   });
 
+  it('with retries, only the nodes that failed are asked again; without, the failure names them', async () => {
+    const { nc, log } = fakeDaemon(['a', 'b'], ['b']);
+    const nodes = await verbInBatches(nc, ['a', 'b'], 'inspect', 'manageable', 30, undefined, { retries: 1, pauseS: 0 });
+    expect(nodes.map((n) => n.provisionState)).toEqual(['manageable', 'manageable']);
+    expect(log.filter((l) => l.startsWith('inspect '))).toEqual(['inspect a', 'inspect b', 'inspect b']);
+    const again = fakeDaemon(['a', 'b'], ['b']);
+    await expect(verbInBatches(again.nc, ['a', 'b'], 'inspect', 'manageable', 30, undefined)).rejects.toThrow('node b is "inspect failed", not "manageable"');
+  });
+
   it('without a concurrency every node starts at once (one batch), as before the option', async () => {
     const { nc, log } = fakeDaemon(['a', 'b']);
     await verbInBatches(nc, ['a', 'b'], 'inspect', 'manageable', 30, undefined);
@@ -47,6 +60,6 @@ describe('verbInBatches', () => {
   it('--concurrency takes a whole number of nodes, 1 or more', () => {
     expect(concurrencyOf(undefined)).toBeUndefined();
     expect(concurrencyOf('20')).toBe(20);
-    for (const bad of ['0', '-1', '1.5', 'x']) expect(() => concurrencyOf(bad)).toThrow('--concurrency must be a whole number of nodes');
+    for (const bad of ['0', '-1', '1.5', 'x']) expect(() => concurrencyOf(bad)).toThrow('--concurrency must be a whole number, 1 or more');
   });
 });

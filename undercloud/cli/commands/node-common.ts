@@ -75,6 +75,19 @@ function settled(n: Node): boolean {
  * ends somewhere else than `expect` (naming it and its last_error) or when `timeoutS` passes.
  */
 export async function waitForNodes(nc: NodeClient, names: string[], expect: string, timeoutS: number, quiet = false): Promise<Node[]> {
+  const nodes = await settleNodes(nc, names, expect, timeoutS, quiet);
+  const failed = nodes.filter((n) => n.provisionState !== expect);
+  if (failed.length > 0) throw notReached(failed, expect);
+  return nodes;
+}
+
+function notReached(failed: Node[], expect: string, attempts?: number): NodeActionFailedError {
+  const after = attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
+  return new NodeActionFailedError(failed.map((n) => `node ${n.name} is "${n.provisionState}", not "${expect}"${after}${n.lastError ? `: ${n.lastError}` : ''}`).join('\n'));
+}
+
+/** Polls the nodes until each has settled (a stable or failed state, no task), in the order of `names`. */
+async function settleNodes(nc: NodeClient, names: string[], expect: string, timeoutS: number, quiet: boolean): Promise<Node[]> {
   const deadline = Date.now() + timeoutS * 1000;
   const last = new Map<string, string>();
   const done = new Map<string, Node>();
@@ -92,10 +105,6 @@ export async function waitForNodes(nc: NodeClient, names: string[], expect: stri
     if (done.size === names.length) break;
     if (Date.now() > deadline) throw new NodeActionFailedError(`timed out after ${timeoutS}s waiting for ${names.filter((n) => !done.has(n)).join(', ')} to reach ${expect}`);
     await new Promise((r) => setTimeout(r, 500));
-  }
-  const failed = [...done.values()].filter((n) => n.provisionState !== expect);
-  if (failed.length > 0) {
-    throw new NodeActionFailedError(failed.map((n) => `node ${n.name} is "${n.provisionState}", not "${expect}"${n.lastError ? `: ${n.lastError}` : ''}`).join('\n'));
   }
   return names.map((n) => done.get(n)!);
 }
@@ -141,31 +150,56 @@ export function waitSeconds(v: string | boolean | undefined, def: number): numbe
 
 export interface VerbArgs { erase?: string; image?: string; hostname?: string; sshKeys?: string[] }
 
-/** Asks for a provision verb on each node in turn; returns the nodes as the daemon answered. */
+/** TripleO's introspection retries: a node that failed is asked again, up to `retries` times, `pauseS` apart. */
+export interface Retry {
+  retries: number;
+  pauseS: number;
+}
+
 /**
  * `v` on every node and waits until each reaches `expect`, at most `concurrency` nodes at a time (TripleO's
  * `--concurrency` of import, introspect and provide): in batches, each started once the previous one
- * settled, so a rack does not PXE-boot all at once. A batch with a node that failed stops the rest.
+ * settled, so a rack does not PXE-boot all at once. With `retry`, the nodes of a batch that failed are asked
+ * again (the others stay done); a batch with a node that still failed stops the rest.
  */
-export async function verbInBatches(nc: NodeClient, names: string[], v: string, expect: string, timeoutS: number, concurrency: number | undefined): Promise<Node[]> {
+export async function verbInBatches(nc: NodeClient, names: string[], v: string, expect: string, timeoutS: number, concurrency: number | undefined, retry?: Retry): Promise<Node[]> {
   const size = Math.max(concurrency ?? names.length, 1);
   const out: Node[] = [];
-  for (let i = 0; i < names.length; i += size) {
-    const batch = names.slice(i, i + size);
-    await provisionVerb(nc, batch, v);
-    out.push(...(await waitForNodes(nc, batch, expect, timeoutS)));
-  }
+  for (let i = 0; i < names.length; i += size) out.push(...(await verbWithRetries(nc, names.slice(i, i + size), v, expect, timeoutS, retry)));
   return out;
+}
+
+async function verbWithRetries(nc: NodeClient, batch: string[], v: string, expect: string, timeoutS: number, retry: Retry | undefined): Promise<Node[]> {
+  const done = new Map<string, Node>();
+  let pending = batch;
+  for (let attempt = 1; ; attempt++) {
+    await provisionVerb(nc, pending, v);
+    const settled = await settleNodes(nc, pending, expect, timeoutS, false);
+    const failed: string[] = [];
+    settled.forEach((n, k) => (n.provisionState === expect ? done.set(pending[k]!, n) : failed.push(pending[k]!)));
+    if (failed.length === 0) break;
+    const failedNodes = settled.filter((n) => n.provisionState !== expect);
+    if (!retry || attempt > retry.retries) throw notReached(failedNodes, expect, attempt);
+    for (const n of failedNodes) process.stderr.write(`${n.name}: ${v} again in ${retry.pauseS}s (attempt ${attempt + 1} of ${retry.retries + 1})${n.lastError ? `, after: ${n.lastError}` : ''}\n`);
+    await new Promise((r) => setTimeout(r, retry.pauseS * 1000));
+    pending = failed;
+  }
+  return batch.map((n) => done.get(n)!);
+}
+
+/** A whole number option of at least `min` (TripleO's --max-retries, --retry-timeout, --node-timeout). */
+export function wholeNumberOf(v: string, option: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidError('CLI_USAGE', `${option} must be a whole number, ${min} or more (got ${v})`);
+  return n;
 }
 
 /** A `--concurrency` value: a whole number of nodes, 1 or more. */
 export function concurrencyOf(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidError('CLI_USAGE', `--concurrency must be a whole number of nodes, 1 or more (got ${v})`);
-  return n;
+  return v === undefined ? undefined : wholeNumberOf(v, '--concurrency', 1);
 }
 
+/** Asks for a provision verb on each node in turn; returns the nodes as the daemon answered. */
 export async function provisionVerb(nc: NodeClient, names: string[], v: string, a: VerbArgs = {}): Promise<Node[]> {
   const nodes: Node[] = [];
   for (const name of names) {

@@ -38,7 +38,8 @@ export function register(program: Command): void {
         const names = res.nodes.map((n) => n.name);
         const timeout = Number(opts.timeout);
         let nodes = await waitForNodes(nc, names, 'manageable', timeout);
-        if (opts.introspect) nodes = await verbInBatches(nc, names, 'inspect', 'manageable', timeout, concurrency);
+        // TripleO's introspection defaults: a node that failed is introspected once more, two minutes later.
+        if (opts.introspect) nodes = await verbInBatches(nc, names, 'inspect', 'manageable', timeout, concurrency, { retries: 1, pauseS: 120 });
         if (opts.provide) nodes = await verbInBatches(nc, names, 'provide', 'available', timeout, concurrency);
         out(renderData(nodes.map(nodeView), g.format, () => renderTable(nodes, nodeColumns)));
       } finally {

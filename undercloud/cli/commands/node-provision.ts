@@ -10,7 +10,7 @@ import { InvalidError } from '../../errors.js';
 import { call } from '../common/client.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
-import { concurrencyOf, nodeClient, nodeColumns, provisionVerb, type VerbArgs, nodeView, selectNodes, verbInBatches, waitForNodes, waitSeconds } from './node-common.js';
+import { concurrencyOf, nodeClient, nodeColumns, provisionVerb, type VerbArgs, nodeView, selectNodes, verbInBatches, waitForNodes, waitSeconds, wholeNumberOf } from './node-common.js';
 import { nodeCommand } from './node-group.js';
 import type { Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
 
@@ -42,6 +42,10 @@ async function verbAndWait(cmd: Command, names: string[], v: string, args: VerbA
   }
 }
 
+interface IntrospectOptions {
+  allManageable: boolean; provide: boolean; wait?: string | boolean; concurrency?: string; nodeTimeout?: string; maxRetries: string; retryTimeout: string;
+}
+
 export function register(program: Command): void {
   const node = nodeCommand(program);
   node
@@ -60,14 +64,19 @@ export function register(program: Command): void {
     .option('--provide', 'provide the nodes afterwards (-> available); implies --wait', false)
     .option('--wait [seconds]', 'wait for the result (default 1800 s)')
     .option('--concurrency <n>', 'at most this many nodes at a time, in batches (TripleO\'s; implies --wait; default: all at once)')
-    .action(async (names: string[], opts: { allManageable: boolean; provide: boolean; wait?: string | boolean; concurrency?: string }, cmd: Command) => {
+    .option('--node-timeout <seconds>', 'how long to wait for each batch of nodes (TripleO\'s; implies --wait; the same as --wait SECONDS)')
+    .option('--max-retries <n>', 'while waiting, introspect a node that failed again, up to this many times (TripleO\'s)', '1')
+    .option('--retry-timeout <seconds>', 'pause before such a retry (TripleO\'s)', '120')
+    .action(async (names: string[], opts: IntrospectOptions, cmd: Command) => {
       const g = globals(cmd);
       const concurrency = concurrencyOf(opts.concurrency);
+      const retry = { retries: wholeNumberOf(opts.maxRetries, '--max-retries', 0), pauseS: wholeNumberOf(opts.retryTimeout, '--retry-timeout', 0) };
+      const nodeTimeout = opts.nodeTimeout === undefined ? undefined : wholeNumberOf(opts.nodeTimeout, '--node-timeout', 1);
       const nc = nodeClient(g.config);
       try {
         const list = await selectNodes(nc, names, opts.allManageable);
-        const w = waitSeconds(opts.wait ?? (opts.provide || concurrency !== undefined ? true : undefined), 1800);
-        let nodes = w === undefined ? await provisionVerb(nc, list, 'inspect') : await verbInBatches(nc, list, 'inspect', 'manageable', w, concurrency);
+        const w = nodeTimeout ?? waitSeconds(opts.wait ?? (opts.provide || concurrency !== undefined ? true : undefined), 1800);
+        let nodes = w === undefined ? await provisionVerb(nc, list, 'inspect') : await verbInBatches(nc, list, 'inspect', 'manageable', w, concurrency, retry);
         if (opts.provide) nodes = await verbInBatches(nc, list, 'provide', 'available', w ?? 1800, concurrency);
         print(g.format, nodes);
       } finally {
