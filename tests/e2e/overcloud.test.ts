@@ -250,16 +250,17 @@ describe('the operator flow, end to end in the VM lab', () => {
   it('deploy --reapply-config NODE repairs drift on that node, and runs nothing elsewhere', async () => {
     const scale = path.join(work, 'scale-compute.yaml');
     const [node] = (await nodes()).filter((n) => /compute/.test(n.name) && n.provision_state === 'active');
-    // Drift an operator might find: a service stopped, a managed file edited by hand.
-    await onNode(node!.name, "systemctl stop chrony; echo '# drift' >> /etc/chrony/chrony.conf");
-    expect(await onNode(node!.name, 'systemctl is-active chrony || true')).toBe('inactive\n');
+    // Drift an operator might find: a service stopped, the block step 0 manages in /etc/hosts removed by hand.
+    const hostsBlock = "grep -c '^# BEGIN overcloud' /etc/hosts || true";
+    await onNode(node!.name, "systemctl stop chrony; sed -i '/^# BEGIN overcloud/,/^# END overcloud/d' /etc/hosts");
+    expect(await onNode(node!.name, `systemctl is-active chrony || true; ${hostsBlock}`)).toBe('inactive\n0\n');
     const r = await phase('deploy --reapply-config (one node)', () => ocWithin(10 * MIN, ...deployArgs('-e', scale, '--reapply-config', node!.name)));
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
     const reapplied = r.stderr.split('\n').filter((l) => l.includes('as asked (--reapply-config)')); // the events, on stderr
     expect(reapplied.length).toBeGreaterThan(0);
     for (const l of reapplied) expect(l).toContain(`server ${node!.id}`);
-    expect(await onNode(node!.name, "systemctl is-active chrony; grep -c '# drift' /etc/chrony/chrony.conf || true")).toBe('active\n0\n');
+    expect(await onNode(node!.name, `systemctl is-active chrony; ${hostsBlock}`)).toBe('active\n1\n');
   }, 15 * MIN);
 
   it('overcloud node delete removes one Compute node by its node name: released, the other one untouched', async () => {
