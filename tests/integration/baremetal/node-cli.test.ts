@@ -194,6 +194,17 @@ describe('overcloud node', () => {
     expect(bad.code).toBe(4);
     expect(bad.stderr).toContain('--max-retries must be a whole number, 0 or more (got -1)');
     expect((await oc('node', 'manage', 'flaky-1', '--wait', '60')).code).toBe(0); // inspect failed -> manageable, as Ironic
+    // TripleO's `node clean --all-manageable`, one node at a time: both flaky nodes are the manageable ones now.
+    const cleaned = await oc('-f', 'json', 'node', 'clean', '--all-manageable', '--concurrency', '1');
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(json<{ name: string; provision_state: string }[]>(cleaned.stdout).map((n) => [n.name, n.provision_state]).sort()).toEqual([['flaky-0', 'manageable'], ['flaky-1', 'manageable']]);
+    // In batches of one: flaky-1's cleaning started once flaky-0's had finished.
+    const history = async (n: string) => json<{ history: { time: string; to: string }[] }>((await oc('-f', 'json', 'node', 'show', n)).stdout).history;
+    const h0 = await history('flaky-0');
+    const h1 = await history('flaky-1');
+    expect(h0.slice(-2).map((h) => h.to)).toEqual(['cleaning', 'manageable']);
+    expect(h1.slice(-2).map((h) => h.to)).toEqual(['cleaning', 'manageable']);
+    expect(h1.at(-2)!.time >= h0.at(-1)!.time).toBe(true);
     for (const n of ['flaky-0', 'flaky-1']) expect((await oc('node', 'unenroll', n)).code).toBe(0);
   });
 

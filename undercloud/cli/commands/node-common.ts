@@ -162,18 +162,18 @@ export interface Retry {
  * settled, so a rack does not PXE-boot all at once. With `retry`, the nodes of a batch that failed are asked
  * again (the others stay done); a batch with a node that still failed stops the rest.
  */
-export async function verbInBatches(nc: NodeClient, names: string[], v: string, expect: string, timeoutS: number, concurrency: number | undefined, retry?: Retry): Promise<Node[]> {
+export async function verbInBatches(nc: NodeClient, names: string[], v: string, expect: string, timeoutS: number, concurrency: number | undefined, retry?: Retry, args: VerbArgs = {}): Promise<Node[]> {
   const size = Math.max(concurrency ?? names.length, 1);
   const out: Node[] = [];
-  for (let i = 0; i < names.length; i += size) out.push(...(await verbWithRetries(nc, names.slice(i, i + size), v, expect, timeoutS, retry)));
+  for (let i = 0; i < names.length; i += size) out.push(...(await verbWithRetries(nc, names.slice(i, i + size), v, expect, timeoutS, retry, args)));
   return out;
 }
 
-async function verbWithRetries(nc: NodeClient, batch: string[], v: string, expect: string, timeoutS: number, retry: Retry | undefined): Promise<Node[]> {
+async function verbWithRetries(nc: NodeClient, batch: string[], v: string, expect: string, timeoutS: number, retry: Retry | undefined, args: VerbArgs): Promise<Node[]> {
   const done = new Map<string, Node>();
   let pending = batch;
   for (let attempt = 1; ; attempt++) {
-    await provisionVerb(nc, pending, v);
+    await provisionVerb(nc, pending, v, args);
     const settled = await settleNodes(nc, pending, expect, timeoutS, false);
     const failed: string[] = [];
     settled.forEach((n, k) => (n.provisionState === expect ? done.set(pending[k]!, n) : failed.push(pending[k]!)));

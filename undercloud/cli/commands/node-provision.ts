@@ -106,21 +106,23 @@ export function register(program: Command): void {
   node
     .command('clean')
     .description('manual cleaning (manageable -> cleaning -> manageable): wipe disk metadata, or everything with --erase full')
-    .argument('<nodes...>', 'names or ids')
+    .argument('[nodes...]', 'names or ids')
+    .option('--all-manageable', 'every node in manageable (TripleO\'s)', false)
     .option('--erase <mode>', 'metadata (partition tables and signatures) or full', 'metadata')
     .option('--provide', 'provide the nodes afterwards; implies --wait', false)
     .option('--wait [seconds]', 'wait for the result (default 1800 s)')
-    .action(async (names: string[], opts: { erase: string; provide: boolean; wait?: string | boolean }, cmd: Command) => {
+    .option('--concurrency <n>', 'at most this many nodes at a time, in batches (implies --wait; default: all at once)')
+    .action(async (names: string[], opts: { allManageable: boolean; erase: string; provide: boolean; wait?: string | boolean; concurrency?: string }, cmd: Command) => {
       const g = globals(cmd);
+      const concurrency = concurrencyOf(opts.concurrency);
       const nc = nodeClient(g.config);
       try {
-        let nodes = await provisionVerb(nc, names, 'clean', { erase: opts.erase });
-        const w = waitSeconds(opts.wait ?? (opts.provide ? true : undefined), 1800);
-        if (w !== undefined) nodes = await waitForNodes(nc, names, 'manageable', w);
-        if (opts.provide) {
-          await provisionVerb(nc, names, 'provide');
-          nodes = await waitForNodes(nc, names, 'available', w ?? 1800);
-        }
+        const list = await selectNodes(nc, names, opts.allManageable);
+        const w = waitSeconds(opts.wait ?? (opts.provide || concurrency !== undefined ? true : undefined), 1800);
+        let nodes = w === undefined
+          ? await provisionVerb(nc, list, 'clean', { erase: opts.erase })
+          : await verbInBatches(nc, list, 'clean', 'manageable', w, concurrency, undefined, { erase: opts.erase });
+        if (opts.provide) nodes = await verbInBatches(nc, list, 'provide', 'available', w ?? 1800, concurrency);
         print(g.format, nodes);
       } finally {
         nc.conn.close();
