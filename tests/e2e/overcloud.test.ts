@@ -11,6 +11,7 @@
  *   2. scale Compute from 1 to 2 (the third node);
  *   3. rebuild a Compute node from its image, then deploy: the stack's configs go to it again;
  *   4. a no-op redeploy: seconds, nothing changed; then `deploy --reapply-config NODE` repairs drift there;
+ *      `overcloud support report collect` gathers every server's report through its agent;
  *   5. `overcloud node delete` of a Compute node by its node name;
  *   6. `overcloud node provision` of the freed node for a second stack, a deployment on it through its
  *      hostname (OS::Heat::DeployedServer), `overcloud node unprovision`;
@@ -262,6 +263,21 @@ describe('the operator flow, end to end in the VM lab', () => {
     for (const l of reapplied) expect(l).toContain(`server ${node!.id}`);
     expect(await onNode(node!.name, `systemctl is-active chrony; ${hostsBlock}`)).toBe('active\n1\n');
   }, 15 * MIN);
+
+  it('overcloud support report collect: every server of the stack reports through its agent', async () => {
+    const dir = path.join(work, 'support');
+    const r = await phase('support report collect', () => ocWithin(5 * MIN, '-f', 'json', 'support', 'report', 'collect', '--stack', 'overcloud', '-o', dir));
+    expect(r.code, explain(r)).toBe(0);
+    const res = json<{ archive: string; nodes: { host: string; result: string }[] }>(r);
+    expect(res.nodes.map((n) => n.host).sort()).toEqual(['overcloud-controller-0', 'overcloud-novacompute-0', 'overcloud-novacompute-1']);
+    expect(res.nodes.map((n) => n.result)).toEqual(['ok', 'ok', 'ok']);
+    for (const n of res.nodes) {
+      const text = readFileSync(path.join(dir, `${n.host}.txt`), 'utf8');
+      expect(text.slice(text.indexOf('===== host =====')).split('\n')[1]).toContain(n.host); // `hostname` on the node
+      expect(text).toContain('===== failed units =====');
+    }
+    expect(existsSync(res.archive)).toBe(true);
+  }, 10 * MIN);
 
   it('overcloud node delete removes one Compute node by its node name: released, the other one untouched', async () => {
     const [kept, gone] = (await nodes()).filter((n) => /compute/.test(n.name));

@@ -21,6 +21,7 @@ export const OVERCLOUD_COMMANDS: readonly CommandModule[] = [
   { names: ['deploy'], load: () => import('./commands/overcloud-deploy.js') },
   { names: ['roles'], load: () => import('./commands/overcloud-roles.js') },
   { names: ['profiles'], load: () => import('./commands/profiles.js') },
+  { names: ['support'], load: () => import('./commands/support-report.js') },
   { names: ['status', 'failures', 'delete', 'credentials', 'export', 'stack'], load: () => import('./commands/overcloud-stack.js') },
 ];
 

@@ -1,12 +1,14 @@
 /**
  * `undercloud agent ...` against the real daemon and a real agent process: list, token issue (shown once,
  * never logged), run (--param, --param-file, --wait, re-attach, failures), steps, revoke; formats, usage
- * errors and exit codes.
+ * errors and exit codes; and `overcloud support report collect`, which gathers its reports through the agents.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNDERCLOUD_BIN, readLog, runCli } from '../../helpers/daemon.js';
+import { OVERCLOUD_BIN, UNDERCLOUD_BIN, readLog, runCli } from '../../helpers/daemon.js';
 import { startAgent, startLab, waitUntil, type AgentLab, type AgentProcess, waitConnected } from './harness.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -97,6 +99,33 @@ describe('undercloud agent', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^state\s+failed$/m);
     expect(bad.stderr).toMatch(/step cli-fails failed: /);
+  });
+
+  it('overcloud support report collect: each node\'s report through its agent, a summary and an archive; an absent agent is said, not waited for', async () => {
+    const oc = (...args: string[]) => runCli(OVERCLOUD_BIN, args, lab.daemon.configFile);
+    // An agent that was connected and went away.
+    const token = json<{ token: string }>(await uc('-f', 'json', 'agent', 'token', 'issue', 'cli-away')).token;
+    const away = startAgent(lab, { nodeId: 'cli-away', token, root: tempDir('agent-cli-away-') });
+    await waitConnected(lab, { 'cli-away': away });
+    await away.kill();
+    await waitUntil(async () => json<{ node_id: string; state: string }[]>(await uc('-f', 'json', 'agent', 'list')).find((x) => x.node_id === 'cli-away')?.state !== 'connected', 30_000, 'cli-away to be seen gone');
+    const dir = path.join(work, 'report');
+    const r = await oc('-f', 'json', 'support', 'report', 'collect', 'cli-1', 'cli-away', '-o', dir, '--timeout', '60');
+    expect(r.code).toBe(1); // one node gave nothing
+    const res = json<{ directory: string; archive: string; nodes: { host: string; result: string; bytes: number; file: string | null }[] }>(r);
+    expect(res.nodes.map((n) => [n.host, n.result])).toEqual([['cli-1', 'ok'], ['cli-away', expect.stringMatching(/^no answer: its agent is (disconnected|lost)$/)]]);
+    const report = readFileSync(path.join(dir, 'cli-1.txt'), 'utf8');
+    for (const section of ['host', 'failed units', 'disks', 'memory', 'addresses', 'routes', '/etc/hosts']) expect(report).toContain(`===== ${section} =====`);
+    expect(report).toContain(hostname());
+    expect(res.nodes[0]!.bytes).toBe(Buffer.byteLength(report));
+    expect(readFileSync(path.join(dir, 'SUMMARY.txt'), 'utf8')).toMatch(/^cli-1\tcli-1\tok\ncli-away\tcli-away\tno answer: its agent is \w+\n$/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const listed = execFileSync('tar', ['-tzf', `${dir}.tar.gz`], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    expect(listed).toEqual(['report/', 'report/SUMMARY.txt', 'report/cli-1.txt']);
+    const unknown = await oc('support', 'report', 'collect', 'nobody', '-o', path.join(work, 'r2'));
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toContain('no node or deployed server is called nobody');
+    expect((await oc('support', 'report', 'collect', '--stack', 'nope', '-o', path.join(work, 'r3'))).code).toBe(5);
   });
 
   it('run without --wait returns the stored step at once; the same --id re-attaches; another kind conflicts', async () => {
