@@ -120,6 +120,10 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     expect(typo.code).toBe(5);
     expect(typo.stderr).toContain('stack overcloud has no server overcloud-controler-0 (its servers: overcloud-controller-0, overcloud-novacompute-0, overcloud-storage-0)');
     expect((await oc(d, [...BASE, ...LAB, '--reapply-config', '--skip-deploy-identifier'])).code).toBe(2);
+    // TripleO's network isolation files are refused plainly, before anything is sent.
+    const nets = await oc(d, [...BASE, ...LAB, '-n', 'network_data.yaml']);
+    expect(nets.code).toBe(4);
+    expect(nets.stderr).toContain('-n network_data.yaml: isolated networks (network_data.yaml, VIPs) are not supported yet');
     // --skip-deploy-identifier alone is what a deploy does anyway: nothing runs.
     const skip = await oc(d, [...BASE, ...LAB, '--skip-deploy-identifier']);
     expect(skip.code, skip.stderr).toBe(0);

@@ -23,6 +23,7 @@ import { confirmed } from '../common/confirm.js';
 import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { EXIT } from '../common/errors.js';
+import { InvalidError } from '../../errors.js';
 import { followStack, summarizeCounts } from './stack-progress.js';
 import { deployFailed, printFailures } from './overcloud-stack.js';
 import { writeStackPasswords, writeStackRc } from './stack-rc.js';
@@ -60,7 +61,7 @@ function splitHosts(list: string): string[] {
 
 interface DeployOptions {
   templates: string; environmentFile?: string[]; rolesFile?: string; stack: string; parameter?: string[]; dryRun: boolean; timeout: string;
-  wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string; reapplyConfig?: string | true;
+  wait: boolean; enableRollback: boolean; yes: boolean; rcDir: string; baremetalDeployment?: string; reapplyConfig?: string | true; networksFile?: string; vipFile?: string;
 }
 
 export function register(program: Command): void {
@@ -78,11 +79,17 @@ export function register(program: Command): void {
     .option('--enable-rollback', 'on failure, roll back: a create deletes what it created, an update returns to the previous templates', false)
     .option('-b, --baremetal-deployment <file>', 'provision the nodes of this baremetal_deployment.yaml first and deploy onto them (pre-provisioned servers)')
     .option('-y, --yes', 'do not ask before an update that removes servers', false)
+    .option('-n, --networks-file <file>', 'TripleO\'s network_data.yaml: refused, network isolation is not supported yet (every service is on the ctlplane)')
+    .option('--vip-file <file>', 'TripleO\'s vip_data.yaml: refused, as -n')
     .option('--reapply-config [hosts]', 'apply every deploy step again although nothing changed: on every server, or on these (comma-separated hostnames or nodes) (TripleO does it on every deploy)')
     .addOption(new Option('--skip-deploy-identifier', 'TripleO\'s option to re-run only what changed: what this deploy does anyway').conflicts('reapplyConfig'))
     .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) and STACK-passwords.yaml after a successful deploy', '.')
     .action(async (opts: DeployOptions, cmd: Command) => {
       const g = globals(cmd);
+      if (opts.networksFile || opts.vipFile) {
+        // Said plainly rather than left to "unknown option": a TripleO deploy command carries these.
+        throw new InvalidError('NETWORKS_UNSUPPORTED', `${opts.networksFile ? `-n ${opts.networksFile}` : `--vip-file ${opts.vipFile}`}: isolated networks (network_data.yaml, VIPs) are not supported yet; every node and service uses the ctlplane network. Deploy without it (docs/overcloud-templates.md, "Not modelled")`);
+      }
       const environments = [...(opts.environmentFile ?? [])];
       const file = opts.baremetalDeployment;
       const conn = connect(g.config);
