@@ -22,8 +22,8 @@ import { Persister } from './persister.js';
 import { Semaphore } from './scheduler.js';
 import { Walker, type WalkerOptions } from './walker.js';
 import { buildRuntime } from './runtime.js';
-import { findReapplied, NOTHING_REAPPLIED, type ReapplyRequest } from './reapply.js';
-import { liveServers, requireServers } from './server-targets.js';
+import { DEPLOYMENT_TYPES, findReapplied, NOTHING_REAPPLIED, type ReapplyRequest } from './reapply.js';
+import { hostnameOf, liveServers, requireServers } from './server-targets.js';
 import { RootRunner } from './root-runner.js';
 import { validateTree, type ServerDemand } from './validate-tree.js';
 import { shortfalls } from './preflight.js';
@@ -241,6 +241,12 @@ export class StackEngine {
     const named = requireServers(stack.name, liveServers(this.repo.treeResources(stack.id)), targets, {
       serverOfNode: (t) => this.ports.servers.lookup?.(t), hostnameOfNode: (t) => this.ports.servers.deployedHostname?.(t),
     }, 'name the servers whose configs to apply again');
+    // A server with no deployment (DeploymentServerBlacklist lists it) would silently get nothing.
+    const deployed = new Set(this.repo.treeDeployments(stack.id, DEPLOYMENT_TYPES).map((r) => r.server));
+    const bare = named.filter((s) => !deployed.has(s.refId!));
+    if (bare.length > 0) {
+      throw new InvalidError('REAPPLY_NOTHING', `stack ${stack.name}: ${bare.map((s) => hostnameOf(s) || s.refId).join(', ')} has no deployments to apply again (is it in DeploymentServerBlacklist?)`);
+    }
     return { since, servers: [...new Set(named.map((s) => s.refId!))] };
   }
 

@@ -21,7 +21,7 @@ import type { ServerPort } from '../ports.js';
 import { softwareDeploymentResource, structuredDeploymentResource } from '../resources/software-deployment.js';
 
 /** The types that record their server's instance (deployment groups are stacks of these). */
-const DEPLOYMENT_TYPES = [softwareDeploymentResource.type, structuredDeploymentResource.type];
+export const DEPLOYMENT_TYPES = [softwareDeploymentResource.type, structuredDeploymentResource.type];
 
 /** Why a deployment is applied again, and the action it is applied with. */
 export interface Reapplication {

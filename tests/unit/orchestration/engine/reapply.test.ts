@@ -127,6 +127,24 @@ describe('configs applied again on request (overcloud deploy --reapply-config)',
     expect((await h!.engine.wait('other'))!.status).toBe('COMPLETE');
   });
 
+  it('a named server without deployments (a blacklisted one) is refused rather than silently skipped', async () => {
+    h = harness();
+    const t = `heat_template_version: wallaby
+resources:
+  s1: {type: OS::TripleO::Server, properties: {name: n1}}
+  s2: {type: OS::TripleO::Server, properties: {name: n2}}
+  config: {type: OS::Heat::SoftwareConfig, properties: {config: "echo configured"}}
+  d1: {type: OS::Heat::SoftwareDeployment, properties: {config: {get_resource: config}, server: {get_resource: s1}}}
+`;
+    const bundle = bundleOf({ 'overcloud.yaml': t });
+    await h.deploy('s', bundle);
+    expect(() => h!.engine.updateStack({ name: 's', bundle, reapply: { servers: ['n1', 'n2'] } })).toThrowError(/stack s: n2 has no deployments to apply again \(is it in DeploymentServerBlacklist\?\)/);
+    expect(h.engine.get('s').stack).toMatchObject({ action: 'CREATE', status: 'COMPLETE' });
+    h.engine.updateStack({ name: 's', bundle, reapply: { servers: ['n1'] } });
+    expect((await h.engine.wait('s'))!.status).toBe('COMPLETE');
+    expect(h.agent.dispatched).toHaveLength(2);
+  });
+
   it('a deployment whose actions leave out UPDATE is not run again (Heat\'s DeployIdentifier rule)', async () => {
     h = harness();
     const t = `heat_template_version: wallaby
