@@ -54,7 +54,7 @@ async function stackRequest(opts: DeployOptions, environments: string[]): Promis
   };
 }
 
-/** `--reapply-config ctl-0,cmp-1` (or the option given several times). */
+/** `--reapply-config ctl-0,cmp-1`: the servers named, comma-separated. */
 function splitHosts(list: string): string[] {
   return list.split(',').map((h) => h.trim()).filter((h) => h !== '');
 }
