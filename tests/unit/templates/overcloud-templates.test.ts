@@ -364,6 +364,28 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     expect(String(rs[0]!.inputs.HOSTS_ENTRIES)).toContain('192.0.2.7 compute-special.localdomain compute-special');
   }, TIMEOUT);
 
+  it('ExtraHostFileEntries (TripleO\'s): the operator\'s lines follow the nodes\' in every step 0; with none, the nodes\' lines alone', async () => {
+    h = harness();
+    const env = envFile('hosts.yaml', ['parameter_defaults:', "  ExtraHostFileEntries: ['192.0.2.10 registry.example.com registry', '192.0.2.11 ntp.example.com']", ''].join('\n'));
+    const s = await h.deploy('overcloud', await bundle([LAB, env]));
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    const step0 = runs(h.agent.dispatched).filter((r) => r.step === 0);
+    expect(step0).toHaveLength(3);
+    for (const r of step0) {
+      const lines = String(r.inputs.HOSTS_ENTRIES).split('\n');
+      expect(lines).toHaveLength(5);
+      expect(lines.slice(0, 3).every((l) => /^\S+ overcloud-\S+\.localdomain overcloud-/.test(l))).toBe(true);
+      expect(lines.slice(3)).toEqual(['192.0.2.10 registry.example.com registry', '192.0.2.11 ntp.example.com']);
+    }
+    // Dropping them is a change of step 0 only; setting none at all gives exactly the nodes' lines.
+    const before = h.agent.dispatched.length;
+    const s2 = await h.deploy('overcloud', await bundle([LAB]));
+    expect(`${s2!.action}_${s2!.status}`, s2!.statusReason).toBe('UPDATE_COMPLETE');
+    const again = runs(h.agent.dispatched.slice(before));
+    expect(again.map((r) => r.step)).toEqual([0, 0, 0]);
+    for (const r of again) expect(String(r.inputs.HOSTS_ENTRIES).split('\n')).toHaveLength(3);
+  }, TIMEOUT);
+
   it('lab-minimal converges with MariaDB and Keystone on the Controller, chrony on Compute, memcached on Storage', async () => {
     h = harness();
     const s = await h.deploy('overcloud', await bundle([LAB]));
