@@ -6,6 +6,8 @@
 import type { Logger } from '../daemon/logging.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Store } from '../store/store.js';
+import type { NodePatch } from '../store/nodes.js';
+
 import type { BaremetalConfig } from './config.js';
 import type { Conductor } from './conductor/conductor.js';
 import type { Task } from './conductor/task.js';
@@ -20,8 +22,11 @@ import { redactValue } from '../daemon/logging.js';
 import { InvalidError } from '../errors.js';
 import type { EraseMode } from './drivers/interfaces.js';
 import { waitForAgent } from './agent/agent-services.js';
-import { rootDeviceHintFor, type InventoryDisk, type RootDeviceChoice } from './agent/root-device.js';
+import { localGbOf, rootDeviceHintFor, type InventoryDisk, type RootDeviceChoice } from './agent/root-device.js';
 import { capacityShortfalls, nodeOfServer, pickNodes, provisionedInstances, provisionKey, type AllocationRequest, type CapacityNeed, type Pick } from './allocation.js';
+
+/** What an operator's change of a node may touch. */
+type NodeEdit = { [K in 'name' | 'properties' | 'driverInfo']?: NodePatch[K] };
 
 /** States in which a node holds an installed (or half-installed) system: releasing it means undeploying it. */
 const INSTANCE_STATES: readonly ProvisionState[] = ['active', 'deploy failed', 'error'];
@@ -431,15 +436,19 @@ export class BaremetalService {
       if (c.changed.length === 0) return task.node;
       validateDrivers({ ...task.node, name: c.name, properties: c.properties, driverInfo: c.driverInfo });
       if (c.name !== task.node.name && this.nodes.get(c.name)) throw new NodeExistsError(`node ${task.node.name}: cannot rename to ${c.name}: a node of that name is enrolled`);
-      return this.store.tx(() => {
-        const updated = this.nodes.update(task.node.id, { name: c.name, properties: c.properties, driverInfo: c.driverInfo });
-        const message = `updated ${c.changed.join(', ')}`;
-        this.nodes.addHistory({ nodeId: updated.id, event: 'update', fromState: updated.provisionState, toState: updated.provisionState, severity: 'info', message, purpose: 'update' });
-        this.bus.publish({ kind: 'node.updated', subjectType: 'node', subjectId: updated.id, message: `node ${updated.name}: ${message}`, data: { node: updated.name, changed: c.changed } });
-        return updated;
-      });
+      return this.saveUpdate(task.node.id, { name: c.name, properties: c.properties, driverInfo: c.driverInfo }, `updated ${c.changed.join(', ')}`, c.changed, 'update');
     });
     return masked(node);
+  }
+
+  /** Saves an operator's change of a node with its history entry and `node.updated` event, in one transaction. */
+  private saveUpdate(id: string, patch: NodeEdit, message: string, changed: string[], purpose: string): Node {
+    return this.store.tx(() => {
+      const updated = this.nodes.update(id, patch);
+      this.nodes.addHistory({ nodeId: updated.id, event: 'update', fromState: updated.provisionState, toState: updated.provisionState, severity: 'info', message, purpose });
+      this.bus.publish({ kind: 'node.updated', subjectType: 'node', subjectId: updated.id, message: `node ${updated.name}: ${message}`, data: { node: updated.name, changed } });
+      return updated;
+    });
   }
 
   /**
@@ -456,14 +465,9 @@ export class BaremetalService {
       const inventory = (node.extra as { inventory?: { disks?: InventoryDisk[] } }).inventory;
       if (!inventory?.disks) throw new NotAvailableError(node.name, 'root device configuration', 'the node has no inspected inventory: run `overcloud node introspect` first');
       const picked = rootDeviceHintFor(inventory.disks, choice, minimumGib, node.name);
-      const localGb = Math.max(0, Math.floor(picked.disk.sizeBytes / 1024 ** 3) - 1);
-      const updated = this.store.tx(() => {
-        const u = this.nodes.update(node.id, { properties: { ...node.properties, rootDevice: picked.hint as Record<string, string | number>, localGb } });
-        const message = `root device ${picked.disk.name} (${JSON.stringify(picked.hint)}), local_gb ${localGb}${picked.warning ? ` (${picked.warning})` : ''}`;
-        this.nodes.addHistory({ nodeId: u.id, event: 'update', fromState: u.provisionState, toState: u.provisionState, severity: 'info', message, purpose: 'configure' });
-        this.bus.publish({ kind: 'node.updated', subjectType: 'node', subjectId: u.id, message: `node ${u.name}: ${message}`, data: { node: u.name, changed: ['properties.root_device', 'properties.local_gb'] } });
-        return u;
-      });
+      const localGb = localGbOf(picked.disk);
+      const message = `root device ${picked.disk.name} (${JSON.stringify(picked.hint)}), local_gb ${localGb}${picked.warning ? ` (${picked.warning})` : ''}`;
+      const updated = this.saveUpdate(node.id, { properties: { ...node.properties, rootDevice: picked.hint as Record<string, string | number>, localGb } }, message, ['properties.root_device', 'properties.local_gb'], 'configure');
       return { node: updated, device: `/dev/${picked.disk.name}`, hint: picked.hint, ...(picked.warning ? { warning: picked.warning } : {}) };
     });
     return { ...out, node: masked(out.node) };

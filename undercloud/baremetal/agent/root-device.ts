@@ -53,6 +53,11 @@ function matches(disk: InventoryDisk, key: string, hint: string | number | boole
   }
 }
 
+/** Ironic's local_gb for a root disk: one GiB short of it, leaving room for partitioning. */
+export function localGbOf(disk: InventoryDisk): number {
+  return Math.max(0, Math.floor(disk.sizeBytes / GIB) - 1);
+}
+
 /** The chosen disk, or an error that says what was asked and what the node has. */
 export function chooseRootDevice(disks: readonly InventoryDisk[], hints: RootDeviceHints | undefined, nodeName: string): InventoryDisk {
   const given = Object.entries(hints ?? {});

@@ -8,7 +8,6 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { OrchestrationClient } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import type { Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
 import { renderRoles } from '../../orchestration/roles/render-roles.js';
 import { TemplateErrors } from '../../orchestration/errors.js';
@@ -18,6 +17,7 @@ import { confirmed } from '../common/confirm.js';
 import { globals, out } from '../common/program.js';
 import { writeFileAtomically } from '../common/write-file.js';
 import { instanceInfoOf, nodeClient } from './node-common.js';
+import { stackOutputs } from './stack-outputs.js';
 import { nodeCommand } from './node-group.js';
 
 interface RoleEntry {
@@ -71,8 +71,7 @@ export function register(program: Command): void {
       }
       const nc = nodeClient(g.config);
       try {
-        const orch = nc.conn.client(OrchestrationClient);
-        const outputs = JSON.parse((await call(nc.conn, orch.getOutputs, orch, { name: opts.stack })).outputsJson || '{}') as { hostnames?: Record<string, string[]> };
+        const outputs = (await stackOutputs(nc.conn, opts.stack)) as { hostnames?: Record<string, string[]> };
         if (!outputs.hostnames) throw new InvalidError('STACK_OUTPUT_MISSING', `stack ${opts.stack} has no "hostnames" output (role -> hostnames, as the default templates give)`);
         const nodes = (await call(nc.conn, nc.client.listNodes, nc.client, { provisionState: '' })).nodes;
         const roles = extractRoles(outputs.hostnames, nodes, formats);

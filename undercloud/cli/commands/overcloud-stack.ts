@@ -19,6 +19,7 @@ import { followStack, summarizeCounts } from './stack-progress.js';
 import { passwordParameters, passwordsEnvironment, writeStackRc } from './stack-rc.js';
 import { writeFileAtomically } from '../common/write-file.js';
 import { nodeClient } from './node-common.js';
+import { stackOutputs } from './stack-outputs.js';
 import { printInstances, readDeployment, unprovisionAndWait } from './node-instances.js';
 
 const STACK_OPT = ['--stack <name>', 'stack name', 'overcloud'] as const;
@@ -163,8 +164,8 @@ export function register(program: Command): void {
     .option('--directory <dir>', 'where to write STACKrc', '.')
     .action(async (opts: { stack: string; directory: string }, cmd: Command) => {
       const g = globals(cmd);
-      await withConn(cmd, async (conn, orch) => {
-        const outputs = JSON.parse((await call(conn, orch.getOutputs, orch, { name: opts.stack })).outputsJson || '{}') as unknown;
+      await withConn(cmd, async (conn) => {
+        const outputs = await stackOutputs(conn, opts.stack);
         const file = writeStackRc(opts.directory, opts.stack, outputs);
         if (!file) throw new InvalidError('NO_CREDENTIALS', `stack ${opts.stack} has no overcloudrc output (its templates do not make one, or it is not created yet)`);
         out(renderData({ file }, g.format, () => `overcloud credentials written to ${file}\n`));
@@ -181,9 +182,8 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const file = path.resolve(opts.outputFile ?? `${opts.stack}-export.yaml`);
       if (existsSync(file) && !opts.forceOverwrite) throw new ConflictError('FILE_EXISTS', `${file} exists; --force-overwrite replaces it`);
-      await withConn(cmd, async (conn, orch) => {
-        const outputs = JSON.parse((await call(conn, orch.getOutputs, orch, { name: opts.stack })).outputsJson || '{}') as unknown;
-        const params = passwordParameters(outputs);
+      await withConn(cmd, async (conn) => {
+        const params = passwordParameters(await stackOutputs(conn, opts.stack));
         if (!params) throw new InvalidError('NO_PASSWORDS', `stack ${opts.stack} has no password_parameters output (its templates do not make one, or it is not created yet)`);
         writeFileAtomically(file, passwordsEnvironment(opts.stack, params), 0o600);
         out(renderData({ file, parameters: Object.keys(params) }, g.format, () => `${Object.keys(params).length} secret parameter(s) of ${opts.stack} written to ${file}\n`));
@@ -234,8 +234,8 @@ export function register(program: Command): void {
     .option(...STACK_OPT)
     .action(async (opts: { stack: string }, cmd: Command) => {
       const g = globals(cmd);
-      await withConn(cmd, async (conn, orch) => {
-        const outputs = JSON.parse((await call(conn, orch.getOutputs, orch, { name: opts.stack })).outputsJson || '{}') as Record<string, unknown>;
+      await withConn(cmd, async (conn) => {
+        const outputs = await stackOutputs(conn, opts.stack);
         out(renderData(outputs, g.format, () => renderTable(Object.entries(outputs), [
           { header: 'Output', get: ([k]) => k },
           { header: 'Value', get: ([, v]) => v },

@@ -2,7 +2,6 @@
  * The files a deploy leaves behind (`overcloud deploy`, `overcloud credentials`, `overcloud export`): the
  * credentials file and the stack's secrets as an environment file.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomically } from '../common/write-file.js';
@@ -16,8 +15,7 @@ export function writeStackRc(dir: string, stack: string, outputs: unknown): stri
   const rc = (outputs as Record<string, unknown> | null)?.overcloudrc;
   if (typeof rc !== 'string' || rc === '') return undefined;
   const file = path.resolve(dir, `${stack}rc`);
-  writeFileSync(file, rc.endsWith('\n') ? rc : `${rc}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600); // an existing file keeps its mode otherwise
+  writeFileAtomically(file, rc.endsWith('\n') ? rc : `${rc}\n`, 0o600);
   return file;
 }
 

@@ -15,7 +15,6 @@ import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { AgentsClient } from '../../../proto/gen/undercloud/v1/agents.js';
 import type { Node } from '../../../proto/gen/undercloud/v1/baremetal.js';
-import { OrchestrationClient } from '../../../proto/gen/undercloud/v1/orchestration.js';
 import { NotFoundError } from '../../errors.js';
 import { call, type Connection } from '../common/client.js';
 import { EXIT } from '../common/errors.js';
@@ -23,6 +22,7 @@ import { renderData, renderTable } from '../common/output.js';
 import { globals, out } from '../common/program.js';
 import { seconds } from './agent-common.js';
 import { instanceInfoOf, nodeClient } from './node-common.js';
+import { stackOutputs } from './stack-outputs.js';
 
 const run = promisify(execFile);
 
@@ -61,8 +61,7 @@ async function targets(conn: Connection, nodes: Node[], agents: AgentStates, sta
       return of(n);
     });
   }
-  const orch = conn.client(OrchestrationClient);
-  const outputs = JSON.parse((await call(conn, orch.getOutputs, orch, { name: stack })).outputsJson || '{}') as { hostnames?: Record<string, string[]> };
+  const outputs = (await stackOutputs(conn, stack)) as { hostnames?: Record<string, string[]> };
   const hosts = Object.values(outputs.hostnames ?? {}).flat().filter((h) => typeof h === 'string' && h !== '');
   if (hosts.length === 0) throw new NotFoundError('NO_SERVERS', `stack ${stack} has no servers in its hostnames output; name the nodes to collect from`);
   return hosts.map((h) => {

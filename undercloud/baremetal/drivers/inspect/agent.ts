@@ -7,9 +7,8 @@
 import type { InspectInterface } from '../interfaces.js';
 import { AGENTS_NOT_RUNNING, NotAvailableError } from '../../errors.js';
 import { inventoryOf } from '../deploy/direct.js';
-import { chooseRootDevice, type RootDeviceHints } from '../../agent/root-device.js';
+import { chooseRootDevice, localGbOf, type RootDeviceHints } from '../../agent/root-device.js';
 
-const GIB = 1024 ** 3;
 
 export const agentInspect: InspectInterface = {
   name: 'agent',
@@ -25,8 +24,7 @@ export const agentInspect: InspectInterface = {
       properties: {
         ...(inv.cpu?.count ? { cpus: inv.cpu.count } : {}),
         ...(inv.memory?.totalBytes ? { memoryMb: Math.round(inv.memory.totalBytes / (1024 * 1024)) } : {}),
-        // Ironic reports local_gb one GiB short of the disk, leaving room for partitioning.
-        localGb: Math.max(0, Math.floor(root.sizeBytes / GIB) - 1),
+        localGb: localGbOf(root),
         ...(inv.cpu?.architecture ? { cpuArch: inv.cpu.architecture } : {}),
       },
       macs: (inv.interfaces ?? []).map((i) => i.mac ?? '').filter(Boolean),
