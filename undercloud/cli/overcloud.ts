@@ -20,6 +20,7 @@ export const OVERCLOUD_COMMANDS: readonly CommandModule[] = [
   { names: ['image'], load: () => import('./commands/overcloud-image.js') },
   { names: ['deploy'], load: () => import('./commands/overcloud-deploy.js') },
   { names: ['roles'], load: () => import('./commands/overcloud-roles.js') },
+  { names: ['network'], load: () => import('./commands/overcloud-network.js') },
   { names: ['profiles'], load: () => import('./commands/profiles.js') },
   { names: ['support'], load: () => import('./commands/support-report.js') },
   { names: ['status', 'failures', 'delete', 'credentials', 'export', 'stack'], load: () => import('./commands/overcloud-stack.js') },

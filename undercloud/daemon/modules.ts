@@ -1,5 +1,5 @@
 /**
- * Domain modules (bare metal, agents, orchestration, images) plug into the daemon here: each may start
+ * Domain modules (bare metal, agents, networks, orchestration, images) plug into the daemon here: each may start
  * background work and register recovery resumers before the API opens, add its gRPC services, and stop
  * when the daemon drains. The list is explicit; a domain adds one line.
  */
@@ -9,6 +9,7 @@ import { agentsModule } from './modules/agents.js';
 import { imagesModule } from './modules/images.js';
 import { baremetalModule } from './modules/baremetal.js';
 import { orchestrationModule } from './modules/orchestration.js';
+import { networksModule } from './modules/networks.js';
 
 export interface DomainModule {
   readonly name: string;
@@ -23,6 +24,7 @@ export function domainModules(): DomainModule[] {
     agentsModule(),
     imagesModule(),
     baremetalModule(),
+    networksModule(),
     orchestrationModule(),
   ];
 }

@@ -99,3 +99,35 @@ export interface AgentPort {
   /** The result of a dispatched deployment; undefined while it runs. */
   result(id: string, signal: AbortSignal): Promise<DeploymentResult | undefined>;
 }
+
+/** One network a server's ports resource asks for (the network's name or name_lower). */
+export interface NetworkPortRequest {
+  network: string;
+  subnet?: string;
+  fixedIp?: string;
+}
+
+/** An address a server holds on one of the isolated networks, with what its interface needs. */
+export interface ServerAddress {
+  network: string;
+  nameLower: string;
+  subnet: string;
+  ipAddress: string;
+  cidr: string;
+  prefixLength: number;
+  gateway?: string;
+  vlan?: number;
+  mtu: number;
+  dnsDomain?: string;
+}
+
+/**
+ * The undercloud's IPAM as a server's ports resource sees it. Implemented by the networks service (real
+ * SQLite; tests use it as it is). Calls are transactions that either hand out every address or none.
+ */
+export interface NetworkPort {
+  /** Makes `owner` hold exactly these addresses (keeping the ones it has), in request order. Idempotent. */
+  ensurePorts(owner: string, hostname: string, requests: NetworkPortRequest[], signal: AbortSignal): Promise<ServerAddress[]>;
+  /** Releases every address `owner` holds. */
+  release(owner: string, signal: AbortSignal): Promise<void>;
+}

@@ -9,6 +9,8 @@ import { silentLogger } from '../../../undercloud/daemon/logging.js';
 import { StackEngine, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../../../undercloud/orchestration/engine/engine.js';
 import { FakeAgent, FakeServers } from '../../../undercloud/orchestration/resources/index.js';
 import type { Json, TemplateBundle } from '../../../undercloud/orchestration/template/types.js';
+import { NetworksService } from '../../../undercloud/networks/service.js';
+import { networkPort } from '../../../undercloud/networks/orchestration-port.js';
 
 export interface Harness {
   store: Store;
@@ -16,6 +18,8 @@ export interface Harness {
   engine: StackEngine;
   servers: FakeServers;
   agent: FakeAgent;
+  /** The real IPAM on the harness's store (the isolated networks' ports resources use it). */
+  networks: NetworksService;
   operations: OperationRunner;
   shutdown: AbortController;
   /** Creates (or updates when it exists) and waits; returns the final stack record. */
@@ -35,9 +39,10 @@ export function harness(opts: { options?: Partial<EngineOptions>; servers?: Fake
   const operations = new OperationRunner(store, bus, log, shutdown.signal);
   const servers = opts.servers ?? new FakeServers();
   const agent = opts.agent ?? new FakeAgent();
-  const engine = new StackEngine(store, bus, log, operations, { servers, agent }, shutdown.signal, { ...DEFAULT_ENGINE_OPTIONS, ...opts.options });
+  const networks = new NetworksService(store, bus);
+  const engine = new StackEngine(store, bus, log, operations, { servers, agent, networks: networkPort(networks) }, shutdown.signal, { ...DEFAULT_ENGINE_OPTIONS, ...opts.options });
   return {
-    store, bus, engine, servers, agent, operations, shutdown,
+    store, bus, engine, servers, agent, networks, operations, shutdown,
     async deploy(name, bundle, parameters) {
       if (engine.findStack(name)) engine.updateStack({ name, bundle, parameters });
       else engine.createStack({ name, bundle, parameters });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Metadata } from '@grpc/grpc-js';
 import { parse } from 'yaml';
 import { runCli, OVERCLOUD_BIN, ROOT, type TestDaemon, daemonForBlock, FAKE_ORCHESTRATION_CONFIG } from '../../helpers/daemon.js';
@@ -120,10 +120,10 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     expect(typo.code).toBe(5);
     expect(typo.stderr).toContain('stack overcloud has no server overcloud-controler-0 (its servers: overcloud-controller-0, overcloud-novacompute-0, overcloud-storage-0)');
     expect((await oc(d, [...BASE, ...LAB, '--reapply-config', '--skip-deploy-identifier'])).code).toBe(2);
-    // TripleO's network isolation files are refused plainly, before anything is sent.
-    const nets = await oc(d, [...BASE, ...LAB, '-n', 'network_data.yaml']);
-    expect(nets.code).toBe(4);
-    expect(nets.stderr).toContain('-n network_data.yaml: isolated networks (network_data.yaml, VIPs) are not supported yet');
+    // TripleO's VIP file is refused plainly, before anything is sent.
+    const vips = await oc(d, [...BASE, ...LAB, '--vip-file', 'vip_data.yaml']);
+    expect(vips.code).toBe(4);
+    expect(vips.stderr).toContain('--vip-file vip_data.yaml: virtual IPs are not supported');
     // --skip-deploy-identifier alone is what a deploy does anyway: nothing runs.
     const skip = await oc(d, [...BASE, ...LAB, '--skip-deploy-identifier']);
     expect(skip.code, skip.stderr).toBe(0);
@@ -189,6 +189,58 @@ describe('templates/ through the daemon and the CLI (fake servers and agents)', 
     expect(redeployed.code, redeployed.stderr).toBe(0);
     expect((await oc(d, ['export', '-o', file, '--force-overwrite'])).code).toBe(0);
     expect((parse(readFileSync(file, 'utf8')) as { parameter_defaults: Record<string, unknown> }).parameter_defaults).toEqual(before);
+    expect((await oc(d, ['delete', '--yes'])).code).toBe(0);
+  });
+});
+
+describe('isolated networks through the daemon and the CLI: network provision, deploy -n, ports, unprovision', () => {
+  let d: TestDaemon;
+  daemonForBlock({ extraConfig: FAKE_ORCHESTRATION_CONFIG }, (x) => (d = x));
+  const NETWORKS = path.join(T, 'network_data.yaml');
+
+  it('a broken network_data.yaml is refused at its line, before anything is provisioned or deployed', async () => {
+    const bad = path.join(d.dir, 'bad_network_data.yaml');
+    writeFileSync(bad, readFileSync(NETWORKS, 'utf8').replace('ip_subnet: 172.16.2.0/24', 'ip_subnet: 172.16.2.1/24'));
+    for (const args of [['network', 'provision', bad], [...BASE, ...LAB, '-n', bad]]) {
+      const r = await oc(d, args);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/bad_network_data\.yaml:36:18: .*network InternalApi: "172\.16\.2\.1\/24" has host bits set/);
+    }
+    const list = await oc(d, ['network', 'list', '--format', 'json']);
+    expect(JSON.parse(list.stdout)).toEqual([]);
+    expect((await oc(d, ['status'])).code).toBe(5);
+  });
+
+  it('provision, deploy -n, the addresses held; unprovision refused while held, done once the stack is gone', async () => {
+    const prov = await oc(d, ['network', 'provision', NETWORKS]);
+    expect(prov.code, prov.stderr).toBe(0);
+    expect(prov.stderr).toContain('networks: created Storage, StorageMgmt, InternalApi, Tenant, External');
+    expect(prov.stdout).toMatch(/^InternalApi +internal_api +internal_api_subnet +172\.16\.2\.0\/24 +20 +1500 +172\.16\.2\.4-172\.16\.2\.250 +0$/m);
+
+    // deploy -n provisions again (nothing changes), then every server gets its role's networks.
+    const r = await oc(d, [...BASE, ...LAB, '-n', NETWORKS]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toContain('networks: unchanged Storage, StorageMgmt, InternalApi, Tenant, External');
+    const ports = JSON.parse((await oc(d, ['network', 'ports', '--format', 'json'])).stdout) as { hostname: string; network: string; ipAddress: string; vlan: number }[];
+    expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
+    expect(ports.filter((p) => p.hostname === 'overcloud-novacompute-0').map((p) => p.network).sort()).toEqual(['InternalApi', 'Storage', 'Tenant']);
+    const api = JSON.parse((await oc(d, ['network', 'ports', 'internal_api', '--format', 'json'])).stdout) as { hostname: string; vlan: number }[];
+    expect(api.map((p) => p.hostname).sort()).toEqual(['overcloud-controller-0', 'overcloud-novacompute-0', 'overcloud-storage-0']);
+    expect(api.every((p) => p.vlan === 20)).toBe(true);
+    const out = await outputs(d) as unknown as { HostsEntry: string };
+    expect(out.HostsEntry).toMatch(/^172\.16\.2\.\d+ overcloud-novacompute-0\.internalapi\.localdomain overcloud-novacompute-0\.internalapi$/m);
+
+    // A deploy without -n keeps the stack on the ctlplane: its servers give their addresses back.
+    const held = await oc(d, ['network', 'unprovision', NETWORKS, '--yes']);
+    expect(held.code).toBe(6);
+    expect(held.stderr).toMatch(/network \w+ holds \d address\(es\) \(overcloud-/);
+    const plain = await oc(d, [...BASE, ...LAB]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(JSON.parse((await oc(d, ['network', 'ports', '--format', 'json'])).stdout)).toEqual([]);
+    const gone = await oc(d, ['network', 'unprovision', '--all', '--yes']);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.stdout).toBe('deleted External, InternalApi, Storage, StorageMgmt, Tenant\n');
+    expect((await oc(d, ['network', 'unprovision', '--yes'])).code).toBe(4);
     expect((await oc(d, ['delete', '--yes'])).code).toBe(0);
   });
 });

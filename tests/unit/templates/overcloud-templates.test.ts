@@ -17,6 +17,7 @@ import type { DeploymentRequest } from '../../../undercloud/orchestration/ports.
 import { harness, type Harness } from '../../fakes/orchestration/harness.js';
 import { requireTools } from '../../helpers/tools.js';
 import { generateRolesData } from '../../../undercloud/orchestration/roles/role-files.js';
+import { parseNetworkData } from '../../../undercloud/orchestration/roles/network-data.js';
 import { loadElement } from '../../../disk-image-builder/element.js';
 import { DEFAULT_ELEMENTS_DIR, resolveElements } from '../../../disk-image-builder/runner.js';
 import { parseImageDefinitions } from '../../../disk-image-builder/image-definition.js';
@@ -32,8 +33,10 @@ const rolesData = parseYaml(readFileSync(path.join(T, 'roles_data.yaml'), 'utf8'
 const registry = (parseYaml(readFileSync(path.join(T, 'overcloud-resource-registry.yaml'), 'utf8')) as { resource_registry: Record<string, string> }).resource_registry;
 const labDefaults = (parseYaml(readFileSync(LAB, 'utf8')) as { parameter_defaults: Record<string, Json> }).parameter_defaults;
 
-function bundle(envs: string[] = []): Promise<TemplateBundle> {
-  return loadBundle(T, { rolesData: path.join(T, 'roles_data.yaml'), environments: envs });
+const NETWORKS = path.join(T, 'network_data.yaml');
+
+function bundle(envs: string[] = [], networksData?: string): Promise<TemplateBundle> {
+  return loadBundle(T, { rolesData: path.join(T, 'roles_data.yaml'), environments: envs, ...(networksData ? { networksData } : {}) });
 }
 
 function walk(dir: string): string[] {
@@ -97,7 +100,8 @@ describe('templates/: files', () => {
 
   it('the loader reads every template and script of the tree (nothing on disk is left unused)', async () => {
     // Ironic-provisioned servers (the default) and pre-provisioned ones (environments/deployed-server.yaml).
-    const files = { ...(await bundle([LAB])).files, ...(await bundle([LAB, path.join(T, 'environments', 'deployed-server.yaml')])).files };
+    // With isolated networks (-n network_data.yaml) too.
+    const files = { ...(await bundle([LAB], NETWORKS)).files, ...(await bundle([LAB, path.join(T, 'environments', 'deployed-server.yaml')])).files };
     // roles_data/ holds role files for `overcloud roles generate`, not templates.
     const onDisk = walk(T).filter((f) => /\.(ya?ml|sh)$/.test(f) && !f.startsWith('environments/') && !f.startsWith('roles_data/'));
     // A Jinja2 template is bundled as what it renders (overcloud.j2.yaml -> overcloud.yaml).
@@ -105,10 +109,15 @@ describe('templates/: files', () => {
     expect(unused).toEqual([]);
   });
 
-  it('every script fragment parses (bash -n)', () => {
+  it('every script fragment parses (bash -n); a whole script (a config of its own) passes shellcheck', () => {
     for (const f of walk(T).filter((x) => x.endsWith('.sh'))) {
       execFileSync('bash', ['-n', path.join(T, f)]);
-      expect(readFileSync(path.join(T, f), 'utf8').startsWith('# shellcheck shell=bash\n'), f).toBe(true);
+      const text = readFileSync(path.join(T, f), 'utf8');
+      if (text.startsWith('#!/bin/bash\n')) {
+        expect(execFileSync('shellcheck', ['-f', 'gcc', path.join(T, f)], { encoding: 'utf8' }), f).toBe('');
+        continue;
+      }
+      expect(text.startsWith('# shellcheck shell=bash\n'), f).toBe(true);
     }
   });
 
@@ -384,6 +393,76 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     const again = runs(h.agent.dispatched.slice(before));
     expect(again.map((r) => r.step)).toEqual([0, 0, 0]);
     for (const r of again) expect(String(r.inputs.HOSTS_ENTRIES).split('\n')).toHaveLength(3);
+  }, TIMEOUT);
+
+  it('isolated networks (-n network_data.yaml): addresses per role network, VLAN config before step 0, hosts lines; scale-down and delete free them', async () => {
+    h = harness();
+    const parsed = parseNetworkData(readFileSync(NETWORKS, 'utf8'), 'network_data.yaml');
+    expect(parsed.errors).toEqual([]);
+    h.networks.provision(parsed.networks);
+    const s = await h.deploy('overcloud', await bundle([LAB], NETWORKS), { ComputeCount: 2 });
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    const held = (net: string) => h!.networks.ports(net).map((p) => `${p.hostname} ${p.ipAddress}`).sort();
+    // roles_data: Controller on all five, Compute on internal_api, tenant and storage, Storage on internal_api, storage, storage_mgmt.
+    // The lowest free addresses of the pool, one each (which server gets which depends on who asks first).
+    expect(held('internal_api').map((x) => x.split(' ')[0])).toEqual(['overcloud-controller-0', 'overcloud-novacompute-0', 'overcloud-novacompute-1', 'overcloud-storage-0']);
+    expect(held('internal_api').map((x) => x.split(' ')[1]).sort()).toEqual(['172.16.2.4', '172.16.2.5', '172.16.2.6', '172.16.2.7']);
+    expect(held('external').map((x) => x.split(' ')[0])).toEqual(['overcloud-controller-0']);
+    expect(held('tenant').map((x) => x.split(' ')[0])).toEqual(['overcloud-controller-0', 'overcloud-novacompute-0', 'overcloud-novacompute-1']);
+    expect(held('storage_mgmt').map((x) => x.split(' ')[0])).toEqual(['overcloud-controller-0', 'overcloud-storage-0']);
+
+    // Each server's network config ran before its deploy steps, with one VLAN line per network of its role.
+    const network = h.agent.dispatched.filter((r) => String(r.config.config).includes('network-config:'));
+    expect(network).toHaveLength(4);
+    const firstStep = h.agent.dispatched.findIndex((r) => String(r.config.config).includes('deploy step 0'));
+    for (const r of network) expect(h.agent.dispatched.indexOf(r)).toBeLessThan(firstStep);
+    const compute0 = [...h.servers.servers.values()].find((x) => x.req.hostname === 'overcloud-novacompute-0')!.id;
+    const cfg = network.find((r) => r.serverId === compute0)!;
+    const addr = (net: string, host: string) => h!.networks.ports(net).find((p) => p.hostname === host)!.ipAddress;
+    expect(String(cfg.inputs.VLAN_INTERFACES).split('\n')).toEqual([
+      `internal_api 20 ${addr('internal_api', 'overcloud-novacompute-0')}/24 1500`, `tenant 50 ${addr('tenant', 'overcloud-novacompute-0')}/24 1500`, `storage 30 ${addr('storage', 'overcloud-novacompute-0')}/24 1500`,
+    ]);
+    expect(cfg.inputs.CTLPLANE_IP).toMatch(/^192\.0\.2\.\d+$/);
+
+    // /etc/hosts: the ctlplane line, then one per network as TripleO writes them.
+    const hosts = String(runs(h.agent.dispatched.filter((r) => !network.includes(r))).find((r) => r.step === 0)!.inputs.HOSTS_ENTRIES).split('\n');
+    expect(hosts).toContain(`${addr('internal_api', 'overcloud-novacompute-0')} overcloud-novacompute-0.internalapi.localdomain overcloud-novacompute-0.internalapi`);
+    expect(hosts).toContain(`${addr('storage_mgmt', 'overcloud-controller-0')} overcloud-controller-0.storagemgmt.localdomain overcloud-controller-0.storagemgmt`);
+    expect(hosts).toHaveLength(4 + 5 + 3 + 3 + 3);
+
+    // A changed VLAN not provisioned again is an error that says so; provisioned, the config is applied again.
+    const heldBefore = held('internal_api');
+    const moved = readFileSync(NETWORKS, 'utf8').replace('vlan: 20', 'vlan: 21');
+    const movedFile = envFile('network_data.yaml', moved);
+    const stale = await h.deploy('overcloud', await bundle([LAB], movedFile), { ComputeCount: 2 });
+    expect(`${stale!.action}_${stale!.status}`).toBe('UPDATE_FAILED');
+    expect(stale!.statusReason).toMatch(/vlan 21 \(provisioned: 20\).*provision network_data.yaml again/);
+    h.networks.provision(parseNetworkData(moved, 'network_data.yaml').networks);
+    const before = h.agent.dispatched.length;
+    const redone = await h.deploy('overcloud', await bundle([LAB], movedFile), { ComputeCount: 2 });
+    expect(`${redone!.action}_${redone!.status}`, redone!.statusReason).toBe('UPDATE_COMPLETE');
+    const again = h.agent.dispatched.slice(before).filter((r) => String(r.config.config).includes('network-config:'));
+    expect(again).toHaveLength(4);
+    expect(again.every((r) => r.action === 'UPDATE' && String(r.inputs.VLAN_INTERFACES).includes('internal_api 21 '))).toBe(true);
+    // The addresses stayed.
+    expect(held('internal_api')).toEqual(heldBefore);
+
+    // Scale down: the removed server's addresses are free again; delete frees the rest, the networks stay.
+    const down = await h.deploy('overcloud', await bundle([LAB], movedFile), { ComputeCount: 1 });
+    expect(`${down!.action}_${down!.status}`, down!.statusReason).toBe('UPDATE_COMPLETE');
+    expect(held('tenant').map((x) => x.split(' ')[0])).toEqual(['overcloud-controller-0', 'overcloud-novacompute-0']);
+    h.engine.deleteStack('overcloud');
+    await h.engine.wait('overcloud');
+    expect(h.networks.ports()).toEqual([]);
+    expect(h.networks.list().map((n) => n.name).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
+  }, TIMEOUT);
+
+  it('a deploy with -n whose networks were never provisioned fails at the first server, naming the network and the fix', async () => {
+    h = harness();
+    const s = await h.deploy('overcloud', await bundle([LAB], NETWORKS));
+    expect(`${s!.action}_${s!.status}`).toBe('CREATE_FAILED');
+    expect(s!.statusReason).toMatch(/the network \w+ is not provisioned \(no network is provisioned\): provision it first/);
+    expect(h.networks.ports()).toEqual([]);
   }, TIMEOUT);
 
   it('lab-minimal converges with MariaDB and Keystone on the Controller, chrony on Compute, memcached on Storage', async () => {

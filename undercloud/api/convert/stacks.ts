@@ -34,7 +34,7 @@ export function stackRequestFromProto(m: StackRequestMsg): StackRequest {
   }
   return {
     name: m.name,
-    bundle: { rootTemplate: m.bundle.rootTemplate, files: m.bundle.files, environments: m.bundle.environments, ...(m.bundle.rolesData ? { rolesData: m.bundle.rolesData } : {}) },
+    bundle: { rootTemplate: m.bundle.rootTemplate, files: m.bundle.files, environments: m.bundle.environments, ...(m.bundle.rolesData ? { rolesData: m.bundle.rolesData } : {}), ...(m.bundle.networksData ? { networksData: m.bundle.networksData } : {}) },
     parameters,
     ...(m.timeoutMinutes > 0 ? { timeoutMinutes: m.timeoutMinutes } : {}),
     ...(m.rollback ? { rollback: true } : {}),

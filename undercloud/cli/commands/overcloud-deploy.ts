@@ -30,6 +30,7 @@ import { writeStackPasswords, writeStackRc } from './stack-rc.js';
 import { plannedFiles, provisionedFiles, refuseUnlistedRoles } from './deploy-provisioned.js';
 import { listedRoles } from './node-instances.js';
 import { explainRendered } from './rendered-templates.js';
+import { provisionNetworks, provisionSummary } from './overcloud-network.js';
 
 export interface PlanView {
   stackName: string;
@@ -43,10 +44,10 @@ export interface PlanView {
 
 /** The stack request for these environments. */
 async function stackRequest(opts: DeployOptions, environments: string[]): Promise<StackRequest> {
-  const bundle = await loadBundle(opts.templates, { environments, ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}) });
+  const bundle = await loadBundle(opts.templates, { environments, ...(opts.rolesFile ? { rolesData: opts.rolesFile } : {}), ...(opts.networksFile ? { networksData: opts.networksFile } : {}) });
   return {
     name: opts.stack,
-    bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '' },
+    bundle: { rootTemplate: bundle.rootTemplate, files: bundle.files, environments: bundle.environments, rolesData: bundle.rolesData ?? '', networksData: bundle.networksData ?? '' },
     parametersJson: JSON.stringify(keyValues(opts.parameter, '--parameter')),
     timeoutMinutes: Number(opts.timeout),
     rollback: opts.enableRollback,
@@ -79,16 +80,16 @@ export function register(program: Command): void {
     .option('--enable-rollback', 'on failure, roll back: a create deletes what it created, an update returns to the previous templates', false)
     .option('-b, --baremetal-deployment <file>', 'provision the nodes of this baremetal_deployment.yaml first and deploy onto them (pre-provisioned servers)')
     .option('-y, --yes', 'do not ask before an update that removes servers', false)
-    .option('-n, --networks-file <file>', 'TripleO\'s network_data.yaml: refused, network isolation is not supported yet (every service is on the ctlplane)')
-    .option('--vip-file <file>', 'TripleO\'s vip_data.yaml: refused, as -n')
+    .option('-n, --networks-file <file>', 'network_data.yaml: provision its networks first, then give each server an address on its role\'s networks (VLANs on the ctlplane NIC)')
+    .option('--vip-file <file>', 'TripleO\'s vip_data.yaml: refused, virtual IPs are not supported')
     .option('--reapply-config [hosts]', 'apply every deploy step again although nothing changed: on every server, or on these (comma-separated hostnames or nodes) (TripleO does it on every deploy)')
     .addOption(new Option('--skip-deploy-identifier', 'TripleO\'s option to re-run only what changed: what this deploy does anyway').conflicts('reapplyConfig'))
     .option('--rc-dir <dir>', 'where to write STACKrc (the stack\'s overcloudrc output) and STACK-passwords.yaml after a successful deploy', '.')
     .action(async (opts: DeployOptions, cmd: Command) => {
       const g = globals(cmd);
-      if (opts.networksFile || opts.vipFile) {
-        // Said plainly rather than left to "unknown option": a TripleO deploy command carries these.
-        throw new InvalidError('NETWORKS_UNSUPPORTED', `${opts.networksFile ? `-n ${opts.networksFile}` : `--vip-file ${opts.vipFile}`}: isolated networks (network_data.yaml, VIPs) are not supported yet; every node and service uses the ctlplane network. Deploy without it (docs/overcloud-templates.md, "Not modelled")`);
+      if (opts.vipFile) {
+        // Said plainly rather than left to "unknown option": a TripleO deploy command carries it.
+        throw new InvalidError('VIPS_UNSUPPORTED', `--vip-file ${opts.vipFile}: virtual IPs are not supported; the APIs are on the first controller's addresses. Deploy without it (docs/overcloud-templates.md, "Not modelled")`);
       }
       const environments = [...(opts.environmentFile ?? [])];
       const file = opts.baremetalDeployment;
@@ -124,6 +125,11 @@ export function register(program: Command): void {
             process.exitCode = EXIT.conflict;
           }
           return;
+        }
+        // The networks first (as TripleO's deploy -n runs network provision): the servers' ports need them.
+        if (opts.networksFile) {
+          const provisioned = await provisionNetworks(conn, opts.networksFile);
+          if (g.format === 'table') process.stderr.write(`${provisionSummary(provisioned)}\n`);
         }
         const uc = conn.client(UndercloudClient);
         const { lastEventId } = await call(conn, uc.status, uc, {});

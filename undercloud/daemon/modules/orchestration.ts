@@ -11,11 +11,15 @@ import { setup as setupOrchestrationService } from '../../api/orchestration-serv
 import { orchestrationSection, type OrchestrationConfig } from '../../orchestration/engine/config.js';
 import { StackEngine } from '../../orchestration/engine/engine.js';
 import { FakeAgent, FakeServers } from '../../orchestration/resources/index.js';
-import type { AgentPort, ServerPort } from '../../orchestration/ports.js';
+import type { AgentPort, NetworkPort, ServerPort } from '../../orchestration/ports.js';
+import { networksService } from './networks.js';
+import { networkPort } from '../../networks/orchestration-port.js';
 import { agentHub } from './agents.js';
 import { agentPort } from '../../agents/orchestration-port.js';
 
-function ports(c: OrchestrationConfig): { servers: ServerPort; agent: AgentPort } {
+function ports(c: OrchestrationConfig): { servers: ServerPort; agent: AgentPort; networks: NetworkPort } {
+  // The networks module starts before this one; its IPAM is real in every configuration (SQLite, no peers).
+  const networks = networkPort(networksService());
   // The bare-metal and agents modules start before this one.
   const servers = c.serverDriver === 'baremetal'
     ? baremetalServerPort(baremetalService(), (nodeId) => agentHub().session(nodeId)?.address)
@@ -24,9 +28,9 @@ function ports(c: OrchestrationConfig): { servers: ServerPort; agent: AgentPort 
     // The agents and bare-metal modules start before this one. A deployment's server is a node id (the
     // bare-metal ServerPort's servers), or an OS::Heat::DeployedServer's name: the node's name, or the hostname
     // `overcloud node provision` deployed it as. Unknown names are passed on: the hub fails the step naming it.
-    return { servers, agent: agentPort(agentHub(), (serverId) => baremetalService().nodeIdOfServer(serverId) ?? serverId) };
+    return { servers, networks, agent: agentPort(agentHub(), (serverId) => baremetalService().nodeIdOfServer(serverId) ?? serverId) };
   }
-  return { servers, agent: new FakeAgent({ keepRequests: false, delayMs: c.fakeAgentDelayMs }) };
+  return { servers, networks, agent: new FakeAgent({ keepRequests: false, delayMs: c.fakeAgentDelayMs }) };
 }
 
 export function orchestrationModule(): DomainModule {

@@ -16,7 +16,7 @@ import type { Logger } from '../../daemon/logging.js';
 import type { OperationRunner } from '../../daemon/operations.js';
 import type { Json, TemplateBundle } from '../template/types.js';
 import type { HookType } from '../environment/types.js';
-import type { AgentPort, ServerPort } from '../ports.js';
+import type { AgentPort, NetworkPort, ServerPort } from '../ports.js';
 import type { ConfigStore, StoredConfig } from '../resources/types.js';
 import { Persister } from './persister.js';
 import { Semaphore } from './scheduler.js';
@@ -91,7 +91,7 @@ export class StackEngine {
     bus: EventBus,
     log: Logger,
     operations: OperationRunner,
-    private readonly ports: { servers: ServerPort; agent: AgentPort },
+    private readonly ports: { servers: ServerPort; agent: AgentPort; networks?: NetworkPort },
     private readonly shutdown: AbortSignal,
     private readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
   ) {
@@ -111,7 +111,7 @@ export class StackEngine {
       },
     };
     const walker = new Walker({
-      repo: this.repo, persister: this.persister, log, servers: ports.servers, agent: ports.agent, configs,
+      repo: this.repo, persister: this.persister, log, servers: ports.servers, agent: ports.agent, networks: ports.networks, configs,
       waitSignals: { signals: (h) => this.repo.signals(h) }, semaphore: new Semaphore(options.concurrency), breakpoints: this.breakpoints, shutdown, options,
     });
     this.runner = new RootRunner({ repo: this.repo, persister: this.persister, walker, operations, log, shutdown, maxNestedDepth: options.maxNestedDepth, servers: ports.servers });

@@ -5,7 +5,7 @@
  */
 import type { ResourceRecord, StackRecord } from '../../store/stacks.js';
 import type { Logger } from '../../daemon/logging.js';
-import type { AgentPort, ServerPort } from '../ports.js';
+import type { AgentPort, NetworkPort, ServerPort } from '../ports.js';
 import type { CheckResult, ConfigStore, Outcome, ResourceContext, ResourceSnapshot, SignalStore } from '../resources/types.js';
 import { sleep, type Semaphore } from './scheduler.js';
 import type { Persister } from './persister.js';
@@ -18,6 +18,7 @@ export interface LeafDeps {
   log: Logger;
   servers: ServerPort;
   agent: AgentPort;
+  networks?: NetworkPort | undefined;
   configs: ConfigStore;
   waitSignals: SignalStore;
   semaphore: Semaphore;
@@ -103,7 +104,7 @@ export class LeafRunner {
     return {
       // A replaced resource waiting for its clean-up keeps acting under its template name.
       stackId: stack.id, stackName: stack.name, rootStackId: stack.rootId, resourceName: baseName(resourceName), signal, action,
-      servers: this.d.servers, agent: this.d.agent, configs: this.d.configs, waitSignals: this.d.waitSignals, log: this.d.log,
+      servers: this.d.servers, agent: this.d.agent, ...(this.d.networks ? { networks: this.d.networks } : {}), configs: this.d.configs, waitSignals: this.d.waitSignals, log: this.d.log,
     };
   }
 }

@@ -86,7 +86,7 @@ export function bundleDigest(bundle: TemplateBundle): string {
   let d = digests.get(bundle);
   if (d === undefined) {
     const h = createHash('sha256');
-    h.update(JSON.stringify([bundle.rootTemplate, bundle.environments, bundle.rolesData ?? null]));
+    h.update(JSON.stringify([bundle.rootTemplate, bundle.environments, bundle.rolesData ?? null, ...(bundle.networksData ? [bundle.networksData] : [])]));
     for (const name of Object.keys(bundle.files).sort()) h.update(`\0${name}\0${bundle.files[name]}`);
     d = h.digest('hex');
     digests.set(bundle, d);

@@ -17,13 +17,14 @@ import { serverResource } from './server.js';
 import { resourceGroupResource } from './resource-group.js';
 import { resourceChainResource } from './resource-chain.js';
 import { stackResource } from './stack.js';
+import { networkPortsResource } from './network-ports.js';
 
 const all: AnyPlugin[] = [
   valueResource, noneResource, randomStringResource,
   softwareConfigResource, structuredConfigResource, cloudConfigResource, multipartMimeResource,
   softwareDeploymentResource, structuredDeploymentResource, softwareDeploymentGroupResource, structuredDeploymentGroupResource,
   waitConditionHandleResource, waitConditionResource,
-  deployedServerResource, serverResource,
+  deployedServerResource, serverResource, networkPortsResource,
   resourceGroupResource, resourceChainResource, stackResource,
 ];
 

@@ -6,7 +6,7 @@
  * `checkCreateComplete`, so a restarted daemon polls again and never repeats `create`.
  */
 import type { Json, ResourceDef } from '../template/types.js';
-import type { AgentPort, ServerPort } from '../ports.js';
+import type { AgentPort, NetworkPort, ServerPort } from '../ports.js';
 import type { Logger } from '../../daemon/logging.js';
 
 export type Props = Record<string, Json>;
@@ -61,6 +61,8 @@ export interface ResourceContext {
   readonly signal: AbortSignal;
   readonly servers: ServerPort;
   readonly agent: AgentPort;
+  /** The IPAM of the isolated networks; absent where no networks service runs (ports resources then fail saying so). */
+  readonly networks?: NetworkPort;
   readonly configs: ConfigStore;
   readonly waitSignals: SignalStore;
   readonly log: Logger;

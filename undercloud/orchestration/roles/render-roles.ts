@@ -10,6 +10,7 @@ import { TemplateError } from '../errors.js';
 import { rawToJson } from '../template/resolve.js';
 import type { Json, MapSnippet, Snippet, SourcePos } from '../template/types.js';
 import { parseYaml } from '../template/yaml-source.js';
+import type { NetworkSpec } from '../../networks/types.js';
 
 export interface RoleSpec {
   name: string;
@@ -20,6 +21,8 @@ export interface RoleSpec {
   tags: string[];
   roleParametersDefault: { [k: string]: Json };
   imageDefault: string;
+  /** roles_data's `networks`: a list of names, or name -> {subnet}. */
+  networks: { name: string; subnet?: string }[];
   pos: SourcePos;
 }
 
@@ -74,7 +77,12 @@ export function nodeAt(root: Snippet, path: string[]): Snippet | undefined {
   return cur;
 }
 
-export function renderRoles(rolesYaml: string, file: string): RenderedRoles {
+/**
+ * `networks`: the enabled networks of network_data.yaml when the deploy has one (-n). Each member then gets
+ * `Networks`, the networks of its role that network_data.yaml defines (TripleO skips the others too, so one
+ * roles_data.yaml serves deploys with and without isolated networks).
+ */
+export function renderRoles(rolesYaml: string, file: string, networks?: NetworkSpec[]): RenderedRoles {
   const out: RenderedRoles = { roles: [], parameters: [], resources: [], registry: [], errors: [] };
   const parsed = parseYaml(file, rolesYaml);
   if (parsed.root === undefined) {
@@ -109,6 +117,7 @@ export function renderRoles(rolesYaml: string, file: string): RenderedRoles {
       tags: (r['tags'] as string[] | null | undefined) ?? [],
       roleParametersDefault: (r['RoleParametersDefault'] as { [k: string]: Json } | null | undefined) ?? {},
       imageDefault: (r['ImageDefault'] as string | undefined) ?? 'overcloud-full',
+      networks: roleNetworks(r['networks']),
       pos,
     };
     if (typeof r['description'] === 'string') spec.description = r['description'];
@@ -120,12 +129,36 @@ export function renderRoles(rolesYaml: string, file: string): RenderedRoles {
         `roles_data: the roles "${twin.name}" and "${name}" have the same hostname format "${spec.hostnameFormatDefault}": their servers would share hostnames; give ${name} its own (e.g. '%stackname%-${name.toLowerCase()}-%index%')`));
     }
     out.roles.push(spec);
-    render(spec, out);
+    render(spec, out, networks);
   });
   return out;
 }
 
-function render(r: RoleSpec, out: RenderedRoles): void {
+function roleNetworks(v: Json | undefined): RoleSpec['networks'] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string').map((name) => ({ name }));
+  if (typeof v === 'object' && v !== null) {
+    return Object.entries(v).map(([name, o]) => {
+      const subnet = typeof o === 'object' && o !== null && !Array.isArray(o) ? o['subnet'] : undefined;
+      return typeof subnet === 'string' ? { name, subnet } : { name };
+    });
+  }
+  return [];
+}
+
+/** What a member's ports resource asks for: the role's networks that network_data.yaml defines, as it defines them. */
+function memberNetworks(r: RoleSpec, networks: NetworkSpec[]): Json[] {
+  const out: Json[] = [];
+  for (const want of r.networks) {
+    const n = networks.find((x) => x.name === want.name || x.nameLower === want.name);
+    if (!n) continue;
+    const s = n.subnets.find((x) => x.name === want.subnet) ?? n.subnets[0];
+    if (!s) continue;
+    out.push({ network: n.nameLower, subnet: s.name, ip_subnet: s.cidr, ...(s.vlan !== undefined ? { vlan: s.vlan } : {}), mtu: n.mtu });
+  }
+  return out;
+}
+
+function render(r: RoleSpec, out: RenderedRoles, networks: NetworkSpec[] | undefined): void {
   const n = r.name;
   const p = (key: string, def: Json): void => void out.parameters.push({ key: `${n}${key}`, keyPos: r.pos, value: fromJson(def, r.pos) });
   p('Count', { type: 'number', default: r.countDefault, description: `Number of ${n} nodes.`, constraints: [{ range: { min: 0 } }] });
@@ -155,6 +188,7 @@ function render(r: RoleSpec, out: RenderedRoles): void {
               RoleParameters: { get_param: `${n}Parameters` },
               Image: { get_param: `${n}Image` },
               Tags: r.tags,
+              ...(networks ? { Networks: memberNetworks(r, networks) } : {}),
             },
           },
         },

@@ -14,6 +14,7 @@ import type { Snippet, SourcePos, TemplateBundle } from './types.js';
 import { parseYaml } from './yaml-source.js';
 import { rawToJson } from './resolve.js';
 import { jinjaSourceOf, renderJinja, type JinjaContext } from './render-jinja.js';
+import { parseNetworkData } from '../roles/network-data.js';
 
 export interface LoadBundleOptions {
   /** Environment files (-e), in order; relative to the current directory. */
@@ -25,6 +26,8 @@ export interface LoadBundleOptions {
   environmentDirectories?: string[];
   /** roles_data.yaml (-r); undefined = DIR/roles_data.yaml when present; false = none (plain HOT stack). */
   rolesData?: string | false;
+  /** network_data.yaml (-n): validated here (errors at its lines), then given to the j2 templates and the daemon. */
+  networksData?: string;
   /** Root template name inside the dir (default overcloud.yaml). */
   rootTemplate?: string;
   /**
@@ -47,7 +50,7 @@ export async function loadBundle(templateDir: string, opts: LoadBundleOptions = 
     return rel.startsWith('..') || path.isAbsolute(rel) ? abs.split(path.sep).join('/') : rel.split(path.sep).join('/');
   };
   const absOf = (key: string): string => (key.startsWith('/') ? key : path.join(rootDir, key));
-  let jinja: JinjaContext = { roles: [] };
+  const jinja: JinjaContext = { roles: [], networks: [] };
   const read = async (key: string, from: SourcePos | undefined): Promise<string | undefined> => {
     if (bundle.files[key] !== undefined) return bundle.files[key];
     const j2 = jinjaSourceOf(key);
@@ -112,7 +115,17 @@ export async function loadBundle(templateDir: string, opts: LoadBundleOptions = 
       bundle.rolesData = roles;
       const parsed = parseYaml(roles, text).root;
       const data = parsed === undefined ? undefined : rawToJson(parsed);
-      if (Array.isArray(data)) jinja = { roles: data };
+      if (Array.isArray(data)) jinja.roles = data;
+    }
+  }
+  if (opts.networksData !== undefined) {
+    const key = keyOf(opts.networksData);
+    const text = await read(key, undefined);
+    if (text !== undefined) {
+      bundle.networksData = key;
+      const parsed = parseNetworkData(text, key);
+      errors.push(...parsed.errors);
+      jinja.networks = parsed.jinja;
     }
   }
   await scanTemplate(rootTemplate, undefined);

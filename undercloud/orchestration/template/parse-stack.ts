@@ -10,6 +10,7 @@ import type { MergedEnvironment } from '../environment/types.js';
 import { TemplateError, TemplateErrors } from '../errors.js';
 import type { TemplateErrorCode, TemplateWarning } from '../errors.js';
 import { renderRoles } from '../roles/render-roles.js';
+import { parseNetworkData, type ParsedNetworkData } from '../roles/network-data.js';
 import { buildDefinition, parameterTypeOf } from './build-definition.js';
 import { computeParameterValues } from './parameter-values.js';
 import { rawToJson } from './resolve.js';
@@ -103,7 +104,7 @@ function ownerOf(bundle: TemplateBundle, file: string): TemplateBundle {
 
 /** The bundle whose caches hold the environment: the nearest base below any that replaced the root, roles or an environment file. */
 function envOwnerOf(bundle: TemplateBundle): TemplateBundle {
-  const inputs = [bundle.rootTemplate, ...(bundle.rolesData ? [bundle.rolesData] : []), ...bundle.environments];
+  const inputs = [bundle.rootTemplate, ...(bundle.rolesData ? [bundle.rolesData] : []), ...(bundle.networksData ? [bundle.networksData] : []), ...bundle.environments];
   let b = bundle;
   for (let d = bases.get(b); d && !inputs.some((f) => d!.own.has(f)); d = bases.get(b)) b = d.base;
   return b;
@@ -220,7 +221,9 @@ export function parseStack(bundle: TemplateBundle, opts: ParseStackOptions = {})
     const rolesText = bundle.files[bundle.rolesData];
     if (rolesText === undefined) c.error('FILE_MISSING', top(bundle.rolesData), [], `the roles file "${bundle.rolesData}" is not in the bundle`);
     else {
-      roles = renderRoles(rolesText, bundle.rolesData);
+      const networks = networksOf(bundle);
+      c.errors.push(...(networks?.errors ?? []));
+      roles = renderRoles(rolesText, bundle.rolesData, networks?.networks);
       c.errors.push(...roles.errors);
       root = withRoles(root as MapSnippet, roles);
     }
@@ -332,7 +335,15 @@ function providerAttributes(bundle: TemplateBundle, file: string): readonly stri
 function rootRoles(bundle: TemplateBundle): ReturnType<typeof renderRoles> | undefined {
   // An empty name (proto default) means no roles file.
   const text = bundle.rolesData ? bundle.files[bundle.rolesData] : undefined;
-  return text !== undefined && bundle.rolesData ? renderRoles(text, bundle.rolesData) : undefined;
+  return text !== undefined && bundle.rolesData ? renderRoles(text, bundle.rolesData, networksOf(bundle)?.networks) : undefined;
+}
+
+/** The bundle's network_data.yaml, parsed; undefined without one. A missing file is an error in the list. */
+function networksOf(bundle: TemplateBundle): ParsedNetworkData | undefined {
+  if (!bundle.networksData) return undefined;
+  const text = bundle.files[bundle.networksData];
+  if (text === undefined) return { networks: [], jinja: [], errors: [new TemplateError('FILE_MISSING', top(bundle.networksData), [], `the networks file "${bundle.networksData}" is not in the bundle`)] };
+  return parseNetworkData(text, bundle.networksData);
 }
 
 /** Declared types of the root template's parameters (merge strategies need them), roles included. */

@@ -9,9 +9,13 @@
 import type { Json } from './types.js';
 import { TemplateError } from '../errors.js';
 
-/** What a j2 template sees, as in process-templates.py: `roles` is roles_data.yaml as parsed. */
+/**
+ * What a j2 template sees, as in process-templates.py: `roles` is roles_data.yaml as parsed, `networks` the
+ * enabled networks of network_data.yaml (-n; name_lower filled in), empty without one.
+ */
 export interface JinjaContext {
   roles: Json[];
+  networks: Json[];
 }
 
 /** `overcloud.j2.yaml` for `overcloud.yaml`; undefined for a name that has no j2 form. */

@@ -133,6 +133,8 @@ export interface TemplateBundle {
   environments: string[];
   /** roles_data.yaml name in files, if any. */
   rolesData?: string;
+  /** network_data.yaml name in files, if any (-n): the role members' networks and the j2 templates' `networks`. */
+  networksData?: string;
   /**
    * Absolute path of the template dir on the client (set by loadBundle). Lets absolute references
    * (`/usr/share/.../x.yaml`, `file:///...`) and environment files kept outside the tree (stored under
