@@ -3,12 +3,15 @@
 # systemd-networkd (what os-net-config's vlan entries did for TripleO). Inputs:
 #   CTLPLANE_IP      the server's ctlplane address: its NIC is the VLANs' parent
 #   VLAN_INTERFACES  one line per network: NAME_LOWER VLAN ADDRESS/PREFIX MTU
-# Files are 70-overcloud-NAME.netdev/.network plus a drop-in VLAN= list on the parent's .network, so the
-# interfaces come back at boot; interfaces of networks no longer listed are removed. Applying it twice
-# changes nothing. The parent is not reconfigured (its address carries the agent's connection): the VLAN
-# links are created here and networkd gives them their addresses.
+# Files are 09-overcloud-NAME.netdev/.network plus a drop-in VLAN= list on the parent's .network, so
+# networkd makes the interfaces at boot (09- sorts before the config drive's 10-*.network, which matches
+# by MAC address, and a VLAN has its parent's MAC). For the running system the interfaces are made here
+# with ip(8) and networkd is not reloaded: a reload would reconfigure the parent, whose DHCP lease and
+# address carry the agent's connection. Interfaces of networks no longer listed are removed. Applying it
+# twice changes nothing.
 set -euo pipefail
-dir=/etc/systemd/network
+# NETWORK_CONFIG_DIR: only tests point it elsewhere (tests/integration/templates/vlan-config.test.ts).
+dir=${NETWORK_CONFIG_DIR:-/etc/systemd/network}
 say() { echo "network-config: $*"; }
 
 parent=$(ip -o -4 addr show | awk -v ip="$CTLPLANE_IP" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }')
@@ -23,31 +26,34 @@ if [ -z "$netfile" ] || [ "$netfile" = "n/a" ]; then
   echo "network-config: $parent (holding $CTLPLANE_IP) is not managed by systemd-networkd" >&2
   exit 1
 fi
-dropin="$dir/$(basename "$netfile").d/70-overcloud-vlans.conf"
+dropin="$dir/$(basename "$netfile").d/09-overcloud-vlans.conf"
 
-wanted=" "
 vlan_lines=""
 while read -r name vlan address mtu; do
   [ -n "${name:-}" ] || continue
   ifname="vlan$vlan"
-  wanted+="$ifname "
   vlan_lines+="VLAN=$ifname"$'\n'
-  printf '# Written by the overcloud deploy (network %s).\n[NetDev]\nName=%s\nKind=vlan\nMTUBytes=%s\n\n[VLAN]\nId=%s\n' "$name" "$ifname" "$mtu" "$vlan" > "$dir/70-overcloud-$name.netdev.new"
-  printf '# Written by the overcloud deploy (network %s).\n[Match]\nName=%s\n\n[Link]\nMTUBytes=%s\n\n[Network]\nAddress=%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' "$name" "$ifname" "$mtu" "$address" > "$dir/70-overcloud-$name.network.new"
+  printf '# Written by the overcloud deploy (network %s).\n[NetDev]\nName=%s\nKind=vlan\nMTUBytes=%s\n\n[VLAN]\nId=%s\n' "$name" "$ifname" "$mtu" "$vlan" > "$dir/09-overcloud-$name.netdev.new"
+  printf '# Written by the overcloud deploy (network %s).\n[Match]\nName=%s\n\n[Link]\nMTUBytes=%s\n\n[Network]\nAddress=%s\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' "$name" "$ifname" "$mtu" "$address" > "$dir/09-overcloud-$name.network.new"
 done <<< "${VLAN_INTERFACES:-}"
 
-# Networks no longer listed: their files and their links go.
-for f in "$dir"/70-overcloud-*.netdev; do
+# Networks no longer listed, or on another VLAN now: their old links go (and the files of the unlisted).
+for f in "$dir"/09-overcloud-*.netdev; do
   [ -e "$f" ] || continue
   old=$(sed -n 's/^Name=//p' "$f")
-  name=$(basename "$f" .netdev); name=${name#70-overcloud-}
-  if [ ! -e "$dir/70-overcloud-$name.netdev.new" ]; then
-    rm -f "$f" "$dir/70-overcloud-$name.network"
-    ip link del "$old" 2>/dev/null || true
+  name=$(basename "$f" .netdev); name=${name#09-overcloud-}
+  new="$dir/09-overcloud-$name.netdev.new"
+  if [ ! -e "$new" ]; then
+    rm -f "$f" "$dir/09-overcloud-$name.network"
+  elif [ "$(sed -n 's/^Name=//p' "$new")" = "$old" ]; then
+    continue
+  fi
+  if ip link show "$old" >/dev/null 2>&1; then
+    ip link del "$old"
     say "removed $old (network $name)"
   fi
 done
-for f in "$dir"/70-overcloud-*.new; do
+for f in "$dir"/09-overcloud-*.new; do
   [ -e "$f" ] || continue
   mv -f "$f" "${f%.new}"
 done
@@ -57,24 +63,17 @@ if [ -n "$vlan_lines" ]; then
 else
   rm -f "$dropin"
 fi
-networkctl reload
-
 while read -r name vlan address mtu; do
   [ -n "${name:-}" ] || continue
   ifname="vlan$vlan"
   if ! ip link show "$ifname" >/dev/null 2>&1; then
-    ip link add link "$parent" name "$ifname" mtu "$mtu" type vlan id "$vlan"
+    ip link add link "$parent" name "$ifname" type vlan id "$vlan"
   fi
   ip link set "$ifname" mtu "$mtu" up
-  networkctl reconfigure "$ifname" 2>/dev/null || true
-  for _ in $(seq 1 60); do
-    ip -o -4 addr show dev "$ifname" | grep -q " ${address} " && break
-    sleep 0.5
-  done
+  # Another address from an earlier deploy (the network's subnet changed): replaced.
   if ! ip -o -4 addr show dev "$ifname" | grep -q " ${address} "; then
-    echo "network-config: $ifname (network $name) did not get $address in 30 s" >&2
-    networkctl status "$ifname" >&2 || true
-    exit 1
+    ip -4 addr flush dev "$ifname"
+    ip addr add "$address" dev "$ifname"
   fi
   say "$ifname (network $name, VLAN $vlan on $parent): $address, MTU $mtu"
 done <<< "${VLAN_INTERFACES:-}"

@@ -11,7 +11,9 @@
  *   2. scale Compute from 1 to 2 (the third node);
  *   3. rebuild a Compute node from its image, then deploy: the stack's configs go to it again;
  *   4. a no-op redeploy: seconds, nothing changed; then `deploy --reapply-config NODE` repairs drift there;
- *      `overcloud support report collect` gathers every server's report through its agent;
+ *      `overcloud support report collect` gathers every server's report through its agent; `deploy -n
+ *      network_data.yaml` puts the nodes on tagged VLANs (a compute reaches Keystone over internal_api), and
+ *      every later deploy keeps them;
  *   5. `overcloud node delete` of a Compute node by its node name;
  *   6. `overcloud node provision` of the freed node for a second stack, a deployment on it through its
  *      hostname (OS::Heat::DeployedServer), `overcloud node unprovision`;
@@ -139,8 +141,29 @@ async function tokenIssue(): Promise<Run> {
   return sh('ip', ['netns', 'exec', netns, 'bash', '-c', `. ${rc} && openstack token issue -f json`], { env: { PATH: process.env.PATH, HOME: work } });
 }
 
+/** `-n templates/network_data.yaml` from the isolated-networks phase on: the later deploys keep the networks. */
+let networkArgs: string[] = [];
 const deployArgs = (...extra: string[]) => ['deploy', '--templates', TEMPLATES, '-r', path.join(TEMPLATES, 'roles_data.yaml'),
-  '-e', path.join(TEMPLATES, 'environments', 'lab-minimal.yaml'), '-e', E2E_ENV, ...extra, '--stack', 'overcloud', '--rc-dir', work];
+  '-e', path.join(TEMPLATES, 'environments', 'lab-minimal.yaml'), '-e', E2E_ENV, ...networkArgs, ...extra, '--stack', 'overcloud', '--rc-dir', work];
+
+/**
+ * On each Compute node: its VLAN 20 address, what the controller's internal_api name resolves to, and
+ * Keystone's answer over that network (the controller's /v3 by that name).
+ */
+async function internalApiView(): Promise<{ node: string; seen: string; expected: string }[]> {
+  const ports = json<{ hostname: string; ipAddress: string }[]>(await oc('-f', 'json', 'network', 'ports', 'internal_api'));
+  const ctl = ports.find((p) => p.hostname === 'overcloud-controller-0')!.ipAddress;
+  const computes = (await nodes()).filter((n) => n.provision_state === 'active' && /compute/.test(n.name));
+  return Promise.all(computes.map(async (n) => {
+    const own = ports.find((p) => p.hostname === n.instance_info.hostname)!.ipAddress;
+    const seen = await onNode(n.name, [
+      "ip -o -4 addr show dev vlan20 | awk '{print $4}'",
+      "getent hosts overcloud-controller-0.internalapi | awk '{print $1}'",
+      "curl -s -o /dev/null -w '%{http_code}\\n' --max-time 20 http://overcloud-controller-0.internalapi:5000/v3",
+    ].join('; '));
+    return { node: n.name, seen, expected: `${own}/24\n${ctl}\n200\n` };
+  }));
+}
 
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error('the e2e test needs root (network namespaces, libvirtd, undercloud install)');
@@ -279,6 +302,19 @@ describe('the operator flow, end to end in the VM lab', () => {
     expect(existsSync(res.archive)).toBe(true);
   }, 10 * MIN);
 
+  it('deploy -n network_data.yaml: every node on its role\'s VLANs; a compute reaches Keystone by the controller\'s internalapi name', async () => {
+    networkArgs = ['-n', path.join(TEMPLATES, 'network_data.yaml')];
+    const r = await phase('deploy -n (isolated networks)', () => ocWithin(15 * MIN, ...deployArgs('-e', path.join(work, 'scale-compute.yaml'))));
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    expect(r.stderr).toContain('networks: created Storage, StorageMgmt, InternalApi, Tenant, External');
+    const ports = json<{ hostname: string; network: string }[]>(await oc('-f', 'json', 'network', 'ports'));
+    expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
+    const views = await internalApiView();
+    expect(views).toHaveLength(2);
+    for (const v of views) expect(v.seen, v.node).toBe(v.expected);
+  }, 20 * MIN);
+
   it('overcloud node delete removes one Compute node by its node name: released, the other one untouched', async () => {
     const [kept, gone] = (await nodes()).filter((n) => /compute/.test(n.name));
     const r = await phase('node delete (Compute 2 -> 1)', () => ocWithin(15 * MIN, 'node', 'delete', gone!.name, '--stack', 'overcloud', '--yes'));
@@ -342,6 +378,8 @@ describe('the operator flow, end to end in the VM lab', () => {
       expect(now.instance_info.allocation_key).toBe(`provision:overcloud:${now.instance_info.hostname}`);
     }
     expect((await tokenIssue()).code).toBe(0);
+    // The adopted servers keep their addresses on the isolated networks.
+    for (const v of await internalApiView()) expect(v.seen, v.node).toBe(v.expected);
   }, 30 * MIN);
 
   it('overcloud delete -b: the stack is gone, its nodes unprovisioned: every node is available and powered off', async () => {
