@@ -4,6 +4,7 @@
  * subnets, a subnet a CIDR, allocation pools and a VLAN; a port is one address of a subnet held by an owner
  * (a server's ports resource). IPv4 only.
  */
+import type { NetworkPortRequest, ServerAddress } from '../orchestration/ports.js';
 
 export interface AllocationPool {
   start: string;
@@ -42,28 +43,12 @@ export interface Network extends NetworkSpec {
   portCount: number;
 }
 
-/** What a server asks of one network. */
-export interface PortRequest {
-  /** The network's name or name_lower. */
-  network: string;
-  /** The subnet's name; default the network's first subnet. */
-  subnet?: string;
-  /** A fixed address (inside the subnet's CIDR); default the lowest free address of the pools. */
-  fixedIp?: string;
-}
+/** What a server asks of one network: its name or name_lower, a subnet (default the first), a fixed address (default the lowest free one of the pools). */
+export type PortRequest = NetworkPortRequest;
 
-export interface AllocatedPort {
+/** A held address: what orchestration's ports resource sees (ServerAddress), with its id and holder. */
+export interface AllocatedPort extends ServerAddress {
   id: string;
   owner: string;
   hostname: string;
-  network: string;
-  nameLower: string;
-  subnet: string;
-  ipAddress: string;
-  cidr: string;
-  prefixLength: number;
-  gateway?: string;
-  vlan?: number;
-  mtu: number;
-  dnsDomain?: string;
 }
