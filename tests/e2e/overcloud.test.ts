@@ -313,6 +313,13 @@ describe('the operator flow, end to end in the VM lab', () => {
     const views = await internalApiView();
     expect(views).toHaveLength(2);
     for (const v of views) expect(v.seen, v.node).toBe(v.expected);
+    // The internal services moved to internal_api (the deploy steps ran again with it): MariaDB listens on the
+    // Controller's internal_api address; the public endpoint (overcloudrc) stays on the ctlplane.
+    const ctl = json<{ hostname: string; ipAddress: string }[]>(await oc('-f', 'json', 'network', 'ports', 'internal_api')).find((p) => p.hostname === 'overcloud-controller-0')!.ipAddress;
+    const controller = (await nodes()).find((n) => n.provision_state === 'active' && /control/.test(n.name))!;
+    expect(await onNode(controller.name, "ss -ltnH 'sport = :3306' | awk '{print $4}'")).toBe(`${ctl}:3306\n`);
+    expect(readFileSync(path.join(work, 'overcloudrc'), 'utf8')).toMatch(/OS_AUTH_URL=http:\/\/192\.168\.24\.\d+:5000/);
+    expect((await tokenIssue()).code).toBe(0);
   }, 20 * MIN);
 
   it('overcloud node delete removes one Compute node by its node name: released, the other one untouched', async () => {

@@ -395,7 +395,7 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     for (const r of again) expect(String(r.inputs.HOSTS_ENTRIES).split('\n')).toHaveLength(3);
   }, TIMEOUT);
 
-  it('isolated networks (-n network_data.yaml): addresses per role network, VLAN config before step 0, hosts lines; scale-down and delete free them', async () => {
+  it('isolated networks (-n network_data.yaml): addresses per role network, VLAN config before step 0, hosts lines, internal services on internal_api; scale-down and delete free them', async () => {
     h = harness();
     const parsed = parseNetworkData(readFileSync(NETWORKS, 'utf8'), 'network_data.yaml');
     expect(parsed.errors).toEqual([]);
@@ -429,6 +429,16 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     expect(hosts).toContain(`${addr('internal_api', 'overcloud-novacompute-0')} overcloud-novacompute-0.internalapi.localdomain overcloud-novacompute-0.internalapi`);
     expect(hosts).toContain(`${addr('storage_mgmt', 'overcloud-controller-0')} overcloud-controller-0.storagemgmt.localdomain overcloud-controller-0.storagemgmt`);
     expect(hosts).toHaveLength(4 + 5 + 3 + 3 + 3);
+
+    // The internal services follow internal_api (TripleO's ServiceNetMap defaults): the database, messaging and
+    // internal endpoints on the controller's internal_api address; the public endpoints stay on its ctlplane one.
+    const steps = runs(h.agent.dispatched.filter((r) => !network.includes(r)));
+    const ctlplane = (s!.outputs!.ctlplane_addresses as Record<string, string[]>).Controller![0]!;
+    for (const r of steps) {
+      expect(r.inputs.CONTROLLER_IP).toBe(addr('internal_api', 'overcloud-controller-0'));
+      expect(r.inputs.PUBLIC_HOST).toBe(ctlplane);
+    }
+    expect(s!.outputs!.KeystoneURL).toBe(`http://${ctlplane}:5000`);
 
     // A changed VLAN not provisioned again is an error that says so; provisioned, the config is applied again.
     const heldBefore = held('internal_api');
