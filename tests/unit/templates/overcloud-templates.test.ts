@@ -271,6 +271,7 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     expect(out.overcloudrc).toContain(`export OS_PASSWORD=${String(out.admin_password)}\n`);
     expect(out.overcloudrc).toContain(`export OS_AUTH_URL=http://${ctl}:5000\n`);
     expect(out.hostnames).toEqual({ Controller: ['overcloud-controller-0'], Compute: ['overcloud-novacompute-0'], Storage: ['overcloud-storage-0'] });
+    expect(out.RoleNetIpMap).toEqual(Object.fromEntries(Object.entries(out.ctlplane_addresses as Record<string, string[]>).map(([role, ips]) => [role, { ctlplane: ips }])));
 
     // Every step gets the admin password the outputs report, and every fernet key decodes to 32 bytes.
     for (const r of rs) {
@@ -439,6 +440,11 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
       expect(r.inputs.PUBLIC_HOST).toBe(ctlplane);
     }
     expect(s!.outputs!.KeystoneURL).toBe(`http://${ctlplane}:5000`);
+    // TripleO's RoleNetIpMap: per role, per network, the members' addresses.
+    const map = s!.outputs!.RoleNetIpMap as Record<string, Record<string, string[]>>;
+    expect(Object.keys(map.Compute!).sort()).toEqual(['ctlplane', 'internal_api', 'storage', 'tenant']);
+    expect(map.Compute!.internal_api).toEqual(['overcloud-novacompute-0', 'overcloud-novacompute-1'].map((n) => addr('internal_api', n)));
+    expect(map.Controller!.external).toEqual([addr('external', 'overcloud-controller-0')]);
 
     // A changed VLAN not provisioned again is an error that says so; provisioned, the config is applied again.
     const heldBefore = held('internal_api');
