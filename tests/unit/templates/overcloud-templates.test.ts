@@ -473,6 +473,25 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     expect(h.networks.list().map((n) => n.name).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
   }, TIMEOUT);
 
+  it('<Role>IPs (TripleO\'s predictable addresses): each member takes its index\'s fixed address; one already held is refused by name', async () => {
+    h = harness();
+    h.networks.provision(parseNetworkData(readFileSync(NETWORKS, 'utf8'), 'network_data.yaml').networks);
+    const ips = (list: string[]) => envFile(`ips-${list.length}.yaml`, `parameter_defaults:\n  ComputeCount: 2\n  ComputeIPs: {internal_api: ${JSON.stringify(list)}}\n`);
+    const s = await h.deploy('overcloud', await bundle([LAB, ips(['172.16.2.100', '172.16.2.101'])], NETWORKS));
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    const held = () => h!.networks.ports('internal_api').map((p) => `${p.hostname} ${p.ipAddress}`).sort();
+    expect(held().filter((x) => x.includes('novacompute'))).toEqual(['overcloud-novacompute-0 172.16.2.100', 'overcloud-novacompute-1 172.16.2.101']);
+    const ctl = h.networks.ports('internal_api').find((p) => p.hostname === 'overcloud-controller-0')!.ipAddress;
+    expect(['172.16.2.4', '172.16.2.5']).toContain(ctl);
+    // Networks without an entry take the lowest free address, as before.
+    expect(h.networks.ports('tenant').map((p) => p.ipAddress).sort()).toEqual(['172.16.0.4', '172.16.0.5', '172.16.0.6']);
+    // Member 1 moves to the controller's address: refused, naming who holds it; nothing else moved.
+    const clash = await h.deploy('overcloud', await bundle([LAB, ips(['172.16.2.100', ctl, 'x'])], NETWORKS));
+    expect(`${clash!.action}_${clash!.status}`).toBe('UPDATE_FAILED');
+    expect(clash!.statusReason).toContain(`overcloud-novacompute-1: the fixed address ${ctl} on internal_api_subnet is held by overcloud-controller-0`);
+    expect(held()).toContain('overcloud-novacompute-1 172.16.2.101');
+  }, TIMEOUT);
+
   it('a deploy with -n whose networks were never provisioned fails at the first server, naming the network and the fix', async () => {
     h = harness();
     const s = await h.deploy('overcloud', await bundle([LAB], NETWORKS));

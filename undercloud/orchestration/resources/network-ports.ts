@@ -16,7 +16,7 @@ interface NetworkItem {
   [k: string]: Json | undefined;
   network: string;
   subnet?: string;
-  fixed_ip?: string;
+  fixed_ip?: string | null;
   ip_subnet?: string;
   vlan?: number;
   mtu?: number;
@@ -50,7 +50,8 @@ export const networkPortsResource: ResourcePlugin<PortsProps> = {
           properties: {
             network: { type: 'string', minLength: 1 },
             subnet: { type: 'string' },
-            fixed_ip: { type: 'string' },
+            // null: none (a template passes <Role>IPs' entry for its member, which may not exist).
+            fixed_ip: { type: ['string', 'null'] },
             ip_subnet: { type: 'string' },
             vlan: { type: 'integer' },
             mtu: { type: 'integer' },

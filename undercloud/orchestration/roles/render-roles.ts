@@ -1,7 +1,7 @@
 /**
  * roles_data.yaml -> the per-role part of the plan, as THT's overcloud.j2.yaml renders it: for each role R,
  * parameters RCount, RHostnameFormat, RRemovalPolicies, RRemovalPoliciesMode, RServices, RParameters,
- * RImage, and a resource R of type OS::Heat::ResourceGroup whose members are `OS::TripleO::R` (the
+ * RImage, RIPs, and a resource R of type OS::Heat::ResourceGroup whose members are `OS::TripleO::R` (the
  * registry maps that to the role's template; by default it aliases `OS::TripleO::Role`). parseStack merges
  * these into the root template (names the template defines itself win). Positions point into the roles file.
  */
@@ -168,6 +168,7 @@ function render(r: RoleSpec, out: RenderedRoles, networks: NetworkSpec[] | undef
   p('Services', { type: 'comma_delimited_list', default: r.servicesDefault, description: `Services deployed on ${n} nodes.` });
   p('Parameters', { type: 'json', default: r.roleParametersDefault, description: `Role-specific parameters of ${n}.` });
   p('Image', { type: 'string', default: r.imageDefault });
+  p('IPs', { type: 'json', default: {}, description: `Fixed addresses of ${n} nodes on the isolated networks (TripleO's): name_lower -> one address per member index, e.g. {internal_api: [172.16.2.10, 172.16.2.11]}.` });
   out.resources.push({
     key: n,
     keyPos: r.pos,
@@ -188,7 +189,7 @@ function render(r: RoleSpec, out: RenderedRoles, networks: NetworkSpec[] | undef
               RoleParameters: { get_param: `${n}Parameters` },
               Image: { get_param: `${n}Image` },
               Tags: r.tags,
-              ...(networks ? { Networks: memberNetworks(r, networks) } : {}),
+              ...(networks ? { Networks: memberNetworks(r, networks), IPs: { get_param: `${n}IPs` } } : {}),
             },
           },
         },
