@@ -1,5 +1,5 @@
 /**
- * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN] [--enable-rollback] [--yes]`:
+ * `overcloud deploy --templates DIR [-e ENV]... [-r roles_data.yaml] [-n network_data.yaml] [--stack NAME] [--dry-run] [--timeout MIN] [--enable-rollback] [--yes]`:
  * reads the templates into a bundle (the root is DIR/overcloud.yaml; roles from -r or DIR/roles_data.yaml),
  * creates or updates the stack, and follows it with the live progress display. `--dry-run` prints the plan
  * (and exits 6 when the nodes would not suffice: the daemon refuses such a deploy before it starts).
@@ -9,6 +9,8 @@
  * STACK-baremetal-deployed.yaml), then deploys with DIR/environments/deployed-server.yaml and that file
  * after every -e file, so the counts are the provisioned ones; with --dry-run it provisions nothing and plans
  * with the environment it would write.
+ * `-n network_data.yaml` provisions its networks (as `overcloud network provision`) just before the stack
+ * action and sends the file with the templates: each server gets addresses and VLANs on its role's networks.
  * `--reapply-config [HOST,...]` applies every deploy step again on every server (or on those named) although
  * nothing changed: TripleO re-runs them on every deploy (a new DeployIdentifier), this deploy only re-runs what
  * changed unless asked; `--skip-deploy-identifier`, TripleO's way to ask for that, is accepted and changes nothing.
