@@ -100,6 +100,10 @@ restart_if_changed() {
   fi
 }
 
+# forget_restart UNIT: the next restart_if_changed UNIT restarts it, whatever changed (a change it
+# cannot see in a file, such as its sockets).
+forget_restart() { rm -f "$OC_STATE/restarted/$1"; }
+
 # worker_count N: the processes a service runs: N when N > 0, else one per CPU of the node, at most 8
 # (TripleO's <Service>Workers: 0 means "the node decides"). Debian's uwsgi files start 4 to 8
 # processes whatever the node, and each loads the whole service: minutes per process on a small node.

@@ -13,6 +13,12 @@ collation-server = utf8_general_ci
 character-set-server = utf8
 skip-name-resolve
 CNF
+  # Debian's MariaDB can be socket-activated (mariadb.socket, mariadb-extra.socket): systemd then holds
+  # port 3306 on every address and bind-address is never used. The server binds its own sockets instead.
+  if systemctl is-enabled --quiet mariadb.socket 2>/dev/null || systemctl is-active --quiet mariadb.socket; then
+    stop_disable mariadb-extra.socket mariadb.socket
+    forget_restart mariadb
+  fi
   restart_if_changed mariadb /etc/mysql/mariadb.conf.d/99-overcloud.cnf
   retry 60 2 mysqladmin --protocol=socket -u root --silent ping >/dev/null || die "MariaDB did not start"
   # root keeps its socket login (the deploy steps use it) and gets MysqlRootPassword for TCP logins.

@@ -107,7 +107,7 @@ describe('templates/common/lib.sh', () => {
     expect(readFileSync(f, 'utf8')).not.toContain('connection');
   });
 
-  it('restart_if_changed: enables, starts a stopped unit, restarts after a change, and otherwise leaves it', () => {
+  it('restart_if_changed: enables, starts a stopped unit, restarts after a change or forget_restart, and otherwise leaves it', () => {
     const f = path.join(dir, 'svc.conf');
     writeFileSync(f, 'a\n');
     run(`restart_if_changed svc ${f}`);
@@ -120,6 +120,10 @@ describe('templates/common/lib.sh', () => {
     rmSync(path.join(dir, 'units', 'svc.active'));
     rmSync(path.join(dir, 'calls'));
     expect(run(`restart_if_changed svc ${f}`).out).toContain('restarting svc (not running)');
+    // forget_restart: a change no file shows (its sockets) restarts it next time, once.
+    rmSync(path.join(dir, 'calls'));
+    run(`forget_restart svc; restart_if_changed svc ${f}; restart_if_changed svc ${f}`);
+    expect(calls().filter((c) => /^systemctl restart /.test(c))).toEqual(['systemctl restart svc']);
     run('stop_disable svc other');
     expect(calls().filter((c) => /^systemctl (stop|disable) /.test(c))).toEqual(['systemctl disable --quiet svc', 'systemctl stop svc']);
   });
