@@ -171,8 +171,8 @@ export class NetworksService {
     const cidr = parseCidr(s.cidr) as Cidr;
     if (a === undefined || !isHostAddress(cidr, a)) throw new NetworkInvalidError(`${hostname}: the fixed address ${ip} is not a host address of ${s.name} (${s.cidr})`);
     if (s.gateway !== undefined && parseIPv4(s.gateway) === a) throw new AddressUnavailableError(`${hostname}: the fixed address ${ip} is the gateway of ${s.name}`);
-    const holder = this.repo.ports().find((p) => p.subnetId === s.id && p.ipAddress === formatIPv4(a));
-    if (holder) throw new AddressUnavailableError(`${hostname}: the fixed address ${ip} on ${s.name} is held by ${holder.hostname}`);
+    const holder = this.repo.holderOf(s.id, formatIPv4(a));
+    if (holder !== undefined) throw new AddressUnavailableError(`${hostname}: the fixed address ${ip} on ${s.name} is held by ${holder}`);
     return formatIPv4(a);
   }
 

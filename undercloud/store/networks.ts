@@ -95,6 +95,11 @@ export class NetworksRepo {
     return (this.store.prepare('SELECT ip_address FROM net_ports WHERE subnet_id = ?').all(subnetId) as { ip_address: string }[]).map((r) => r.ip_address);
   }
 
+  /** Who holds `ip` on the subnet (its hostname), if anyone. */
+  holderOf(subnetId: string, ip: string): string | undefined {
+    return (this.store.prepare('SELECT hostname FROM net_ports WHERE subnet_id = ? AND ip_address = ?').get(subnetId, ip) as { hostname: string } | undefined)?.hostname;
+  }
+
   portCountOn(subnetId: string): number {
     return (this.store.prepare('SELECT count(*) AS n FROM net_ports WHERE subnet_id = ?').get(subnetId) as { n: number }).n;
   }
