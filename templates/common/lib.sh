@@ -30,6 +30,27 @@ local_ip() {
   printf '%s\n' "$OC_LOCAL_IP"
 }
 
+# net_ip NAME: this node's address on network NAME (a name_lower of network_data.yaml, or ctlplane), as the
+# isolated networks' config wrote them (network/vlan-config.sh, before step 0); empty when it has none.
+net_ip() {
+  [ -r "$OC_STATE/network-addresses" ] || return 0
+  awk -v n="$1" '$1 == n { print $2; exit }' "$OC_STATE/network-addresses"
+}
+
+# service_ip KEY: the address a service binds to, by its TripleO ServiceNetMap key (NeutronTenantNetwork,
+# CinderIscsiNetwork, SwiftStorageNetwork). SERVICE_NET_MAP (KEY=network,...) comes only with isolated
+# networks: without it, or for a key it does not map, the service address (local_ip). A network this node
+# has no address on (not in network_data.yaml, or not one of its role's) means the ctlplane, as in TripleO.
+service_ip() {
+  local net ip
+  net=$(printf '%s\n' "${SERVICE_NET_MAP:-}" | tr ',' '\n' | sed -n "s/^$1=//p" | head -n1)
+  if [ -z "$net" ]; then local_ip; return; fi
+  ip=$(net_ip "$net")
+  [ -n "$ip" ] || ip=$(net_ip ctlplane)
+  if [ -z "$ip" ]; then local_ip; return; fi
+  printf '%s\n' "$ip"
+}
+
 # is_bootstrap: this node is the first Controller (it holds the database, the message queue, and runs
 # the one-off tasks: db syncs, keystone bootstrap, endpoint registration).
 is_bootstrap() { [ "$(local_ip)" = "${CONTROLLER_IP:-}" ]; }

@@ -8,10 +8,13 @@
 # by MAC address, and a VLAN has its parent's MAC). For the running system the interfaces are made here
 # with ip(8) and networkd is not reloaded: a reload would reconfigure the parent, whose DHCP lease and
 # address carry the agent's connection. Interfaces of networks no longer listed are removed. Applying it
-# twice changes nothing.
+# twice changes nothing. Last, the server's address on each network (ctlplane too) goes to
+# $OC_STATE/network-addresses, "NAME ADDRESS" per line, where the deploy steps' service_ip finds the
+# address a service binds to by its ServiceNetMap key (common/lib.sh).
 set -euo pipefail
-# NETWORK_CONFIG_DIR: only tests point it elsewhere (tests/integration/templates/vlan-config.test.ts).
+# NETWORK_CONFIG_DIR and OC_STATE: only tests point them elsewhere (tests/unit/templates/vlan-config.test.ts).
 dir=${NETWORK_CONFIG_DIR:-/etc/systemd/network}
+state=${OC_STATE:-/var/lib/overcloud}
 say() { echo "network-config: $*"; }
 
 parent=$(ip -o -4 addr show | awk -v ip="$CTLPLANE_IP" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }')
@@ -77,3 +80,12 @@ while read -r name vlan address mtu; do
   fi
   say "$ifname (network $name, VLAN $vlan on $parent): $address, MTU $mtu"
 done <<< "${VLAN_INTERFACES:-}"
+
+mkdir -p "$state"
+{
+  echo "ctlplane $CTLPLANE_IP"
+  while read -r name vlan address mtu; do
+    [ -n "${name:-}" ] && echo "$name ${address%/*}"
+  done <<< "${VLAN_INTERFACES:-}"
+} > "$state/network-addresses.new"
+mv -f "$state/network-addresses.new" "$state/network-addresses"

@@ -62,11 +62,16 @@ function makeWorkFolder(): void {
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-/** Runs a command as the operator would, appending everything it prints to the transcript. */
-function sh(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+/**
+ * Runs a command as the operator would, appending everything it prints to the transcript. Scripts run from
+ * the checkout (quickstart takes it as its root); the CLIs run in the run's folder, where they write what
+ * an operator finds in their working directory (deploy -b's STACK-baremetal-deployed.yaml), never into the
+ * checkout.
+ */
+function sh(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve) => {
     appendFileSync(transcript, `\n$ ${cmd} ${args.join(' ')}\n`);
-    const p = spawn(cmd, args, { cwd: ROOT, env: o.env ?? env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: o.env ?? env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); appendFileSync(transcript, b); });
@@ -75,10 +80,10 @@ function sh(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs
     p.on('close', (code) => { if (timer) clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
-const oc = (...args: string[]) => sh(process.execPath, [OVERCLOUD_BIN, ...args]);
+const oc = (...args: string[]) => sh(process.execPath, [OVERCLOUD_BIN, ...args], { cwd: work });
 /** `oc` for a phase: stopped after `ms` (under the test's timeout), so that a hang is explained, not just timed out. */
-const ocWithin = (ms: number, ...args: string[]) => sh(process.execPath, [OVERCLOUD_BIN, ...args], { timeoutMs: ms });
-const uc = (...args: string[]) => sh(process.execPath, [UNDERCLOUD_BIN, ...args]);
+const ocWithin = (ms: number, ...args: string[]) => sh(process.execPath, [OVERCLOUD_BIN, ...args], { timeoutMs: ms, cwd: work });
+const uc = (...args: string[]) => sh(process.execPath, [UNDERCLOUD_BIN, ...args], { cwd: work });
 const json = <T>(r: Run): T => JSON.parse(r.stdout) as T;
 
 /**
@@ -91,7 +96,7 @@ function explain(r: Run): string {
   const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []);
   const tail = (file: string, n: number) => (existsSync(file) ? lines(file).slice(-n).join('\n') : '(none)');
   const cli = (bin: string, args: string[]) => {
-    const out = spawnSync(process.execPath, [bin, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    const out = spawnSync(process.execPath, [bin, ...args], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
     return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim();
   };
   const labDir = path.join(work, 'lab');
@@ -321,6 +326,11 @@ describe('the operator flow, end to end in the VM lab', () => {
     // MariaDB binds that address itself (not systemd's socket activation on every address, which Debian's may use).
     expect(await onNode(controller.name, "ss -ltnpH 'sport = :3306' | awk '{print $4, $6}'")).toMatch(new RegExp(`^${ctl.replace(/\./g, '\\.')}:3306 users:\\(\\("mariadbd",[^)]*\\)\\)\n$`));
     expect(readFileSync(path.join(work, 'overcloudrc'), 'utf8')).toMatch(/OS_AUTH_URL=http:\/\/192\.168\.24\.\d+:5000/);
+    // Where the steps' service_ip looks up a ServiceNetMap network's address: every network of the node's role.
+    const addresses = await onNode(controller.name, 'cat /var/lib/overcloud/network-addresses');
+    expect(addresses).toMatch(/^ctlplane 192\.168\.24\.\d+\n/);
+    expect(addresses).toContain(`internal_api ${ctl}\n`);
+    expect(addresses.trim().split('\n').map((l) => l.split(' ')[0]).sort()).toEqual(['ctlplane', 'external', 'internal_api', 'storage', 'storage_mgmt', 'tenant']);
     expect((await tokenIssue()).code).toBe(0);
   }, 20 * MIN);
 
@@ -379,6 +389,9 @@ describe('the operator flow, end to end in the VM lab', () => {
     const r = await phase('deploy -b (adopt the nodes)', () => ocWithin(25 * MIN, ...deployArgs('-b', extractedFile())));
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    // The deployed-server environment lands in the operator's working directory (TripleO's), not the checkout.
+    expect(existsSync(path.join(work, 'overcloud-baremetal-deployed.yaml'))).toBe(true);
+    expect(existsSync(path.join(ROOT, 'overcloud-baremetal-deployed.yaml'))).toBe(false);
     expect(await bootIds()).toEqual(before);
     const after = await nodes();
     for (const n of active) {

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Cinder volume (LVM, iSCSI through tgt), step 4.
-log "cinder-volume: LVM backend on volume group cinder-volumes, iSCSI on $(local_ip)"
+# iSCSI on the storage network with isolated networks (ServiceNetMap's CinderIscsiNetwork).
+oc_iscsi_ip=$(service_ip CinderIscsiNetwork)
+log "cinder-volume: LVM backend on volume group cinder-volumes, iSCSI on ${oc_iscsi_ip}"
 cinder_config
 cat <<INI | ini_merge /etc/cinder/cinder.conf root:cinder 0640
 [DEFAULT]
@@ -11,7 +13,7 @@ volume_group = cinder-volumes
 volume_backend_name = lvm
 target_protocol = iscsi
 target_helper = tgtadm
-target_ip_address = $(local_ip)
+target_ip_address = ${oc_iscsi_ip}
 INI
 restart_if_changed tgt
 restart_if_changed cinder-volume /etc/cinder/cinder.conf

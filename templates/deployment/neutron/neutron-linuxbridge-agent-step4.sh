@@ -1,13 +1,15 @@
 # shellcheck shell=bash
 # Neutron linuxbridge agent, step 4.
-log "neutron-linuxbridge-agent: VXLAN from $(local_ip)"
+# VXLAN tunnels on the tenant network with isolated networks (ServiceNetMap's NeutronTenantNetwork).
+oc_tunnel_ip=$(service_ip NeutronTenantNetwork)
+log "neutron-linuxbridge-agent: VXLAN from ${oc_tunnel_ip}"
 neutron_config
 cat <<INI | ini_merge /etc/neutron/plugins/ml2/linuxbridge_agent.ini root:neutron 0640
 [linux_bridge]
 physical_interface_mappings = ${NEUTRON_PHYSICAL_INTERFACE_MAPPINGS:-}
 [vxlan]
 enable_vxlan = true
-local_ip = $(local_ip)
+local_ip = ${oc_tunnel_ip}
 l2_population = true
 [securitygroup]
 enable_security_group = true

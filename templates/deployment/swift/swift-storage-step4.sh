@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Swift storage, step 4.
-oc_swift_ip=$(local_ip)
+# On the storage management network with isolated networks (ServiceNetMap's SwiftStorageNetwork); the
+# rings list every Storage node's address there (SWIFT_STORAGE_IPS).
+oc_swift_ip=$(service_ip SwiftStorageNetwork)
 log "swift-storage: account 6202, container 6201, object 6200 on ${oc_swift_ip}"
 install -d -o swift -g swift /srv/node/d1 /var/cache/swift
 mkdir -p /etc/swift

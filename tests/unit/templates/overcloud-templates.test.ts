@@ -275,6 +275,8 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
 
     // Every step gets the admin password the outputs report, and every fernet key decodes to 32 bytes.
     for (const r of rs) {
+      // Without isolated networks, no ServiceNetMap: every service on the ctlplane (lib.sh's service_ip).
+      expect(r.inputs.SERVICE_NET_MAP).toBeUndefined();
       if (r.step === 0) expect(String(r.inputs.HOSTS_ENTRIES).split('\n')).toHaveLength(3);
       expect(r.inputs.ADMIN_PASSWORD).toBe(out.admin_password);
       for (const k of ['KEYSTONE_FERNET_KEY0', 'KEYSTONE_FERNET_KEY1', 'KEYSTONE_CREDENTIAL_KEY0', 'KEYSTONE_CREDENTIAL_KEY1']) {
@@ -290,8 +292,8 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     await h.deploy('overcloud', await bundle());
     for (const r of runs(h.agent.dispatched)) {
       const assigned = new Set([...r.script.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
-      // Bash's own, the library's, and KS_USER_PASSWORD (set for each ks_register call).
-      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
+      // Bash's own, the library's (SERVICE_NET_MAP: an input with isolated networks only), and KS_USER_PASSWORD (set for each ks_register call).
+      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'SERVICE_NET_MAP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
       const read = new Set([...r.script.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!));
       const missing = [...read].filter((v) => !known.has(v));
       expect(missing, `${r.role} step ${r.step}`).toEqual([]);
@@ -473,6 +475,34 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     expect(h.networks.list().map((n) => n.name).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
   }, TIMEOUT);
 
+  it('ServiceNetMap (TripleO\'s): with -n, VXLAN, iSCSI and Swift\'s storage go by its keys; an override moves them; a network a node is not on means its ctlplane', async () => {
+    h = harness();
+    h.networks.provision(parseNetworkData(readFileSync(NETWORKS, 'utf8'), 'network_data.yaml').networks);
+    const s = await h.deploy('overcloud', await bundle([], NETWORKS));
+    expect(`${s!.action}_${s!.status}`, s!.statusReason).toBe('CREATE_COMPLETE');
+    const addr = (net: string) => h!.networks.ports(net).find((p) => p.hostname === 'overcloud-storage-0')!.ipAddress;
+    // The deploy steps (not the servers' network configs).
+    const steps = () => runs(h!.agent.dispatched.filter((r) => !String(r.config.config).includes('network-config:')));
+    const storageStep4 = () => steps().filter((r) => r.role === 'Storage' && r.step === 4).pop()!;
+    for (const r of steps()) expect(r.inputs.SERVICE_NET_MAP).toBe('CinderIscsiNetwork=storage,NeutronTenantNetwork=tenant,SwiftStorageNetwork=storage_mgmt');
+    // The rings list the Storage node by its storage_mgmt address (SwiftStorageNetwork's default), where it binds.
+    expect(storageStep4().inputs.SWIFT_STORAGE_IPS).toBe(addr('storage_mgmt'));
+    expect(scriptOf(steps(), 'Storage', 4)).toContain('oc_swift_ip=$(service_ip SwiftStorageNetwork)');
+    expect(scriptOf(steps(), 'Storage', 4)).toContain('oc_iscsi_ip=$(service_ip CinderIscsiNetwork)');
+    expect(scriptOf(steps(), 'Compute', 4)).toContain('oc_tunnel_ip=$(service_ip NeutronTenantNetwork)');
+
+    // The operator's ServiceNetMap goes over the defaults, key by key.
+    const override = (map: string) => envFile(`netmap-${map.length}.yaml`, `parameter_defaults:\n  ServiceNetMap: ${map}\n`);
+    const moved = await h.deploy('overcloud', await bundle([override('{SwiftStorageNetwork: storage, NeutronTenantNetwork: internal_api}')], NETWORKS));
+    expect(`${moved!.action}_${moved!.status}`, moved!.statusReason).toBe('UPDATE_COMPLETE');
+    expect(storageStep4().inputs.SWIFT_STORAGE_IPS).toBe(addr('storage'));
+    expect(storageStep4().inputs.SERVICE_NET_MAP).toBe('CinderIscsiNetwork=storage,NeutronTenantNetwork=internal_api,SwiftStorageNetwork=storage');
+    // Storage is not on tenant: its ctlplane address, as service_ip finds it on the node.
+    const ctl = await h.deploy('overcloud', await bundle([override('{SwiftStorageNetwork: tenant}')], NETWORKS));
+    expect(`${ctl!.action}_${ctl!.status}`, ctl!.statusReason).toBe('UPDATE_COMPLETE');
+    expect(storageStep4().inputs.SWIFT_STORAGE_IPS).toBe((ctl!.outputs!.ctlplane_addresses as Record<string, string[]>).Storage![0]);
+  }, TIMEOUT);
+
   it('<Role>IPs (TripleO\'s predictable addresses): each member takes its index\'s fixed address; one already held is refused by name', async () => {
     h = harness();
     h.networks.provision(parseNetworkData(readFileSync(NETWORKS, 'utf8'), 'network_data.yaml').networks);
@@ -632,7 +662,7 @@ describe('templates/: custom roles (overcloud.j2.yaml rendered with roles_data.y
     expect(rs.find((r) => r.role === 'BlockStorage')!.inputs.CONTROLLER_IP).toBe(ips('Controller')[0]);
     for (const r of rs) {
       const assigned = new Set([...r.script.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
-      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
+      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'SERVICE_NET_MAP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
       const missing = [...new Set([...r.script.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!))].filter((v) => !known.has(v));
       expect(missing, `${r.role} step ${r.step}`).toEqual([]);
     }

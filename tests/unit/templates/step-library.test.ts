@@ -76,6 +76,22 @@ describe('templates/common/lib.sh', () => {
     expect(run('is_bootstrap && echo boot', { STUB_SRC: '192.0.2.5' }).out.trim()).toBe('boot');
   });
 
+  it('service_ip: the address on the network ServiceNetMap gives the key; the ctlplane for a network the node is not on; local_ip without isolated networks', () => {
+    const body = 'for k in NeutronTenantNetwork CinderIscsiNetwork SwiftStorageNetwork NovaApiNetwork; do echo "$k $(service_ip $k)"; done; echo "tenant=$(net_ip tenant)"; echo "none=$(net_ip external)"';
+    // No isolated networks (no SERVICE_NET_MAP, no addresses file): every key is the service address.
+    expect(run(body).out.trim().split('\n')).toEqual(['NeutronTenantNetwork 192.0.2.9', 'CinderIscsiNetwork 192.0.2.9', 'SwiftStorageNetwork 192.0.2.9', 'NovaApiNetwork 192.0.2.9', 'tenant=', 'none=']);
+    mkdirSync(path.join(dir, 'state'), { recursive: true });
+    writeFileSync(path.join(dir, 'state', 'network-addresses'), 'ctlplane 192.168.24.9\ninternal_api 172.16.2.9\ntenant 172.16.0.9\nstorage 172.16.1.9\n');
+    const map = { SERVICE_NET_MAP: 'NeutronTenantNetwork=tenant,CinderIscsiNetwork=storage,SwiftStorageNetwork=storage_mgmt' };
+    expect(run(body, map).out.trim().split('\n')).toEqual([
+      'NeutronTenantNetwork 172.16.0.9', 'CinderIscsiNetwork 172.16.1.9',
+      // storage_mgmt is not one of this node's networks: the ctlplane (TripleO's rule); an unmapped key: local_ip.
+      'SwiftStorageNetwork 192.168.24.9', 'NovaApiNetwork 192.0.2.9', 'tenant=172.16.0.9', 'none=',
+    ]);
+    // A stale addresses file (isolated networks dropped since) is not read without SERVICE_NET_MAP.
+    expect(run('service_ip NeutronTenantNetwork').out.trim()).toBe('192.0.2.9');
+  });
+
   it('put_file writes only on change and enforces the mode', () => {
     const f = path.join(dir, 'etc', 'a.conf');
     expect(run(`echo one | put_file ${f} 0640 "$(id -u):$(id -g)"`).code).toBe(0);

@@ -36,7 +36,7 @@ function apply(lines: string[], ctlplane = '192.0.2.11'): { code: number | null;
   const r = spawnSync('bash', [SCRIPT], {
     encoding: 'utf8',
     env: {
-      PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`, CTLPLANE_IP: ctlplane, VLAN_INTERFACES: lines.join('\n'), NETWORK_CONFIG_DIR: path.join(dir, 'network'),
+      PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`, CTLPLANE_IP: ctlplane, VLAN_INTERFACES: lines.join('\n'), NETWORK_CONFIG_DIR: path.join(dir, 'network'), OC_STATE: path.join(dir, 'oc'),
       FAKE_IP_STATE: state, FAKE_IP_PARENT: 'eth0', FAKE_IP_CTLPLANE: '192.0.2.11',
     },
   });
@@ -61,6 +61,8 @@ describe('network/vlan-config.sh', () => {
     expect(net).toContain('[Match]\nName=vlan20\n');
     expect(net).toContain('[Network]\nAddress=172.16.2.4/24\n');
     expect(readFileSync(path.join(conf, '10-network0.network.d', '09-overcloud-vlans.conf'), 'utf8')).toContain('[Network]\nVLAN=vlan20\nVLAN=vlan30\n');
+    // Where the deploy steps' service_ip looks a network's address up (common/lib.sh).
+    expect(readFileSync(path.join(dir, 'oc', 'network-addresses'), 'utf8')).toBe('ctlplane 192.0.2.11\ninternal_api 172.16.2.4\nstorage 172.16.1.4\n');
   });
 
   it('applied again changes nothing; a moved VLAN or a dropped network takes the old interface and files away', () => {
@@ -77,6 +79,7 @@ describe('network/vlan-config.sh', () => {
       'ip link add link eth0 name vlan21 type vlan id 21', 'ip link set vlan21 mtu 1500 up', 'ip -4 addr flush dev vlan21', 'ip addr add 172.16.2.9/24 dev vlan21',
     ]);
     expect(moved.out).toContain('network-config: removed vlan30 (network storage)');
+    expect(readFileSync(path.join(dir, 'oc', 'network-addresses'), 'utf8')).toBe('ctlplane 192.0.2.11\ninternal_api 172.16.2.9\n');
     expect(readdirSync(conf).sort()).toEqual(['09-overcloud-internal_api.netdev', '09-overcloud-internal_api.network', '10-network0.network.d']);
     expect(readFileSync(path.join(conf, '10-network0.network.d', '09-overcloud-vlans.conf'), 'utf8')).toContain('[Network]\nVLAN=vlan21\n');
 
