@@ -14,4 +14,7 @@ sed '/^# BEGIN overcloud/,/^# END overcloud/d' /etc/hosts >"$oc_hosts"
 } >>"$oc_hosts"
 put_file /etc/hosts 0644 root:root <"$oc_hosts"
 rm -f "$oc_hosts"
+# A deploy without isolated networks (no -n) after one with them: their VLANs go (ISOLATED_NETWORKS, the
+# deploy's networks, is an input only with -n; with it, each server's NetworkDeployment keeps them).
+if [ -z "${ISOLATED_NETWORKS:-}" ]; then remove_isolated_networks; fi
 mkdir -p /var/log/overcloud

@@ -51,6 +51,22 @@ service_ip() {
   printf '%s\n' "$ip"
 }
 
+# remove_isolated_networks: takes away what network/vlan-config.sh made (the VLAN interfaces, their
+# networkd files and the parent's drop-in, the addresses file), for a deploy that no longer has isolated
+# networks: the undercloud released the addresses when the servers' ports went. Nothing to do on a node
+# that never had them. NETWORK_CONFIG_DIR: only tests point it elsewhere.
+remove_isolated_networks() {
+  local dir=${NETWORK_CONFIG_DIR:-/etc/systemd/network} netdev link
+  for netdev in "$dir"/09-overcloud-*.netdev; do
+    [ -e "$netdev" ] || continue
+    link=$(sed -n 's/^Name=//p' "$netdev")
+    if [ -n "$link" ] && ip link show "$link" >/dev/null 2>&1; then ip link del "$link"; fi
+    log "removed ${link:-?} (${netdev##*/}): this deploy has no isolated networks"
+    rm -f "$netdev" "${netdev%.netdev}.network"
+  done
+  rm -f "$dir"/*.network.d/09-overcloud-vlans.conf "$OC_STATE/network-addresses"
+}
+
 # is_bootstrap: this node is the first Controller (it holds the database, the message queue, and runs
 # the one-off tasks: db syncs, keystone bootstrap, endpoint registration).
 is_bootstrap() { [ "$(local_ip)" = "${CONTROLLER_IP:-}" ]; }

@@ -404,6 +404,27 @@ describe('the operator flow, end to end in the VM lab', () => {
     for (const v of await internalApiView()) expect(v.seen, v.node).toBe(v.expected);
   }, 30 * MIN);
 
+  it('deploy -b without -n: the isolated networks go from the nodes, the services come back to the ctlplane', async () => {
+    networkArgs = [];
+    const r = await phase('deploy -b without -n (back to the ctlplane)', () => ocWithin(25 * MIN, ...deployArgs('-b', extractedFile())));
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
+    // The undercloud released every address; step 0 took each node's VLANs, networkd files and addresses file away.
+    expect(json<unknown[]>(await oc('-f', 'json', 'network', 'ports'))).toEqual([]);
+    const active = (await nodes()).filter((n) => n.provision_state === 'active');
+    expect(active.length).toBeGreaterThan(0);
+    for (const n of active) {
+      const left = await onNode(n.name, 'ip -o link show type vlan | wc -l; ls /etc/systemd/network /etc/systemd/network/*.network.d 2>/dev/null | grep -c overcloud || true; test -e /var/lib/overcloud/network-addresses && echo addresses || echo none');
+      expect(left, n.name).toBe('0\n0\nnone\n');
+    }
+    // Keystone's database is the Controller's ctlplane address again, where MariaDB listens.
+    const controller = active.find((n) => /control/.test(n.name))!;
+    const db = await onNode(controller.name, "sed -n 's|^connection = mysql+pymysql://[^@]*@\\([^/]*\\)/keystone.*|\\1|p' /etc/keystone/keystone.conf");
+    expect(db).toMatch(/^192\.168\.24\.\d+\n$/);
+    expect(await onNode(controller.name, "ss -ltnpH 'sport = :3306' | awk '{print $4}'")).toBe(`${db.trim()}:3306\n`);
+    expect((await tokenIssue()).code).toBe(0);
+  }, 30 * MIN);
+
   it('overcloud delete -b: the stack is gone, its nodes unprovisioned: every node is available and powered off', async () => {
     // The stack's servers are pre-provisioned now: -b unprovisions their nodes once the stack is gone (TripleO's).
     const r = await phase('overcloud delete -b', () => ocWithin(25 * MIN, 'delete', '--stack', 'overcloud', '-b', extractedFile(), '--yes'));

@@ -277,6 +277,7 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     for (const r of rs) {
       // Without isolated networks, no ServiceNetMap: every service on the ctlplane (lib.sh's service_ip).
       expect(r.inputs.SERVICE_NET_MAP).toBeUndefined();
+      expect(r.inputs.ISOLATED_NETWORKS).toBeUndefined();
       if (r.step === 0) expect(String(r.inputs.HOSTS_ENTRIES).split('\n')).toHaveLength(3);
       expect(r.inputs.ADMIN_PASSWORD).toBe(out.admin_password);
       for (const k of ['KEYSTONE_FERNET_KEY0', 'KEYSTONE_FERNET_KEY1', 'KEYSTONE_CREDENTIAL_KEY0', 'KEYSTONE_CREDENTIAL_KEY1']) {
@@ -292,8 +293,8 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     await h.deploy('overcloud', await bundle());
     for (const r of runs(h.agent.dispatched)) {
       const assigned = new Set([...r.script.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
-      // Bash's own, the library's (SERVICE_NET_MAP: an input with isolated networks only), and KS_USER_PASSWORD (set for each ks_register call).
-      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'SERVICE_NET_MAP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
+      // Bash's own, the library's (SERVICE_NET_MAP and ISOLATED_NETWORKS: inputs with isolated networks only), and KS_USER_PASSWORD (set for each ks_register call).
+      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'SERVICE_NET_MAP', 'ISOLATED_NETWORKS', 'NETWORK_CONFIG_DIR', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
       const read = new Set([...r.script.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!));
       const missing = [...read].filter((v) => !known.has(v));
       expect(missing, `${r.role} step ${r.step}`).toEqual([]);
@@ -484,7 +485,12 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     // The deploy steps (not the servers' network configs).
     const steps = () => runs(h!.agent.dispatched.filter((r) => !String(r.config.config).includes('network-config:')));
     const storageStep4 = () => steps().filter((r) => r.role === 'Storage' && r.step === 4).pop()!;
-    for (const r of steps()) expect(r.inputs.SERVICE_NET_MAP).toBe('CinderIscsiNetwork=storage,NeutronTenantNetwork=tenant,SwiftStorageNetwork=storage_mgmt');
+    for (const r of steps()) {
+      expect(r.inputs.SERVICE_NET_MAP).toBe('CinderIscsiNetwork=storage,NeutronTenantNetwork=tenant,SwiftStorageNetwork=storage_mgmt');
+      // The deploy's networks, in network_data.yaml's order: with them, step 0 leaves the VLANs to the network config.
+      expect(r.inputs.ISOLATED_NETWORKS).toBe('storage,storage_mgmt,internal_api,tenant,external');
+    }
+    expect(scriptOf(steps(), 'Compute', 0)).toContain('if [ -z "${ISOLATED_NETWORKS:-}" ]; then remove_isolated_networks; fi');
     // The rings list the Storage node by its storage_mgmt address (SwiftStorageNetwork's default), where it binds.
     expect(storageStep4().inputs.SWIFT_STORAGE_IPS).toBe(addr('storage_mgmt'));
     expect(scriptOf(steps(), 'Storage', 4)).toContain('oc_swift_ip=$(service_ip SwiftStorageNetwork)');
@@ -662,7 +668,7 @@ describe('templates/: custom roles (overcloud.j2.yaml rendered with roles_data.y
     expect(rs.find((r) => r.role === 'BlockStorage')!.inputs.CONTROLLER_IP).toBe(ips('Controller')[0]);
     for (const r of rs) {
       const assigned = new Set([...r.script.matchAll(/\b([A-Z][A-Z0-9_]*)=/g)].map((m) => m[1]!));
-      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'SERVICE_NET_MAP', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
+      const known = new Set([...assigned, 'HOME', 'PATH', 'BASH_COMMAND', 'OC_STATE', 'OC_LOCAL_IP', 'SERVICE_NET_MAP', 'ISOLATED_NETWORKS', 'NETWORK_CONFIG_DIR', 'KS_USER_PASSWORD', ...Object.keys(r.inputs)]);
       const missing = [...new Set([...r.script.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!))].filter((v) => !known.has(v));
       expect(missing, `${r.role} step ${r.step}`).toEqual([]);
     }

@@ -90,6 +90,27 @@ describe('network/vlan-config.sh', () => {
     expect(readdirSync(path.join(conf, '10-network0.network.d'))).toEqual([]);
   });
 
+  it('a deploy without isolated networks after one with them: step 0\'s remove_isolated_networks (common/lib.sh) takes all of it away', () => {
+    const { conf, state } = setup();
+    apply(['internal_api 20 172.16.2.4/24 1500', 'storage 30 172.16.1.4/24 1400']);
+    const lib = path.join(ROOT, 'templates', 'common', 'lib.sh');
+    const remove = () => spawnSync('bash', ['-c', `source ${lib}\nremove_isolated_networks`], {
+      encoding: 'utf8',
+      env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`, NETWORK_CONFIG_DIR: conf, OC_STATE: path.join(dir, 'oc'), FAKE_IP_STATE: state, DEPLOY_ROLE: 'Compute', DEPLOY_STEP: '0' },
+    });
+    const r = remove();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('removed vlan20 (09-overcloud-internal_api.netdev): this deploy has no isolated networks');
+    expect(readFileSync(path.join(state, 'calls'), 'utf8')).toContain('ip link del vlan20\nip link show vlan30\nip link del vlan30\n');
+    expect(readdirSync(conf)).toEqual(['10-network0.network.d']);
+    expect(readdirSync(path.join(conf, '10-network0.network.d'))).toEqual([]);
+    expect(existsSync(path.join(dir, 'oc', 'network-addresses'))).toBe(false);
+    // On a node that never had any (every later deploy without -n): nothing.
+    const again = remove();
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toBe('');
+  });
+
   it('fails, saying why, when no interface holds the ctlplane address or networkd does not manage it', () => {
     setup();
     const lost = apply(['internal_api 20 172.16.2.4/24 1500'], '192.0.2.99');
