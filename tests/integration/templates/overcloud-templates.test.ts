@@ -216,14 +216,21 @@ describe('isolated networks through the daemon and the CLI: network provision, d
     expect(prov.code, prov.stderr).toBe(0);
     expect(prov.stderr).toContain('networks: created Storage, StorageMgmt, InternalApi, Tenant, External');
     expect(prov.stdout).toMatch(/^InternalApi +internal_api +internal_api_subnet +172\.16\.2\.0\/24 +20 +1500 +172\.16\.2\.4-172\.16\.2\.250 +0$/m);
+    // JSON in snake_case, as every other command's.
+    const listed = (JSON.parse((await oc(d, ['network', 'list', '--format', 'json'])).stdout) as Record<string, unknown>[]).find((n) => n.name === 'InternalApi');
+    expect(listed).toMatchObject({
+      name_lower: 'internal_api', mtu: 1500, vip: true, ports: 0,
+      subnets: [{ name: 'internal_api_subnet', cidr: '172.16.2.0/24', vlan: 20, gateway: null, allocation_pools: [{ start: '172.16.2.4', end: '172.16.2.250' }] }],
+    });
 
     // deploy -n provisions again (nothing changes), then every server gets its role's networks.
     const r = await oc(d, [...BASE, ...LAB, '-n', NETWORKS]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr).toContain('networks: unchanged Storage, StorageMgmt, InternalApi, Tenant, External');
-    const ports = JSON.parse((await oc(d, ['network', 'ports', '--format', 'json'])).stdout) as { hostname: string; network: string; ipAddress: string; vlan: number }[];
+    const ports = JSON.parse((await oc(d, ['network', 'ports', '--format', 'json'])).stdout) as { hostname: string; network: string; ip_address: string; vlan: number }[];
     expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
     expect(ports.filter((p) => p.hostname === 'overcloud-novacompute-0').map((p) => p.network).sort()).toEqual(['InternalApi', 'Storage', 'Tenant']);
+    expect(ports.find((p) => p.hostname === 'overcloud-novacompute-0' && p.network === 'InternalApi')!.ip_address).toMatch(/^172\.16\.2\.\d+$/);
     const api = JSON.parse((await oc(d, ['network', 'ports', 'internal_api', '--format', 'json'])).stdout) as { hostname: string; vlan: number }[];
     expect(api.map((p) => p.hostname).sort()).toEqual(['overcloud-controller-0', 'overcloud-novacompute-0', 'overcloud-storage-0']);
     expect(api.every((p) => p.vlan === 20)).toBe(true);

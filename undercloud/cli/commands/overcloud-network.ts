@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { NetworksClient, type Network, type ProvisionNetworksResponse } from '../../../proto/gen/undercloud/v1/networks.js';
+import { NetworksClient, type Network, type NetworkPortRecord, type ProvisionNetworksResponse } from '../../../proto/gen/undercloud/v1/networks.js';
 import { call, connect, type Connection } from '../common/client.js';
 import { confirmed } from '../common/confirm.js';
 import { renderData, renderTable, type OutputFormat } from '../common/output.js';
@@ -53,6 +53,20 @@ export function provisionSummary(r: ProvisionNetworksResponse): string {
   return `networks: ${parts.join('; ') || 'none in the file'}`;
 }
 
+/** A network as `--format json` prints it: snake_case keys, as every other command's JSON (network_data.yaml's names). */
+function networkJson(n: Network): Record<string, unknown> {
+  return {
+    id: n.id, name: n.name, name_lower: n.nameLower, mtu: n.mtu, vip: n.vip, dns_domain: n.dnsDomain || null, ports: n.portCount,
+    subnets: n.subnets.map((s) => ({ name: s.name, cidr: s.cidr, gateway: s.gateway || null, vlan: s.vlan || null, allocation_pools: s.allocationPools.map((p) => ({ start: p.start, end: p.end })) })),
+    created_at: n.createdAt, updated_at: n.updatedAt || null,
+  };
+}
+
+/** An address a server holds, as `--format json` prints it. */
+function portJson(p: NetworkPortRecord): Record<string, unknown> {
+  return { id: p.id, hostname: p.hostname, network: p.network, subnet: p.subnet, ip_address: p.ipAddress, cidr: p.cidr, vlan: p.vlan || null };
+}
+
 function networkRows(networks: Network[]): Record<string, unknown>[] {
   return networks.flatMap((n) => n.subnets.map((s) => ({
     network: n.name, name_lower: n.nameLower, mtu: n.mtu, subnet: s.name, cidr: s.cidr, vlan: s.vlan || null, gateway: s.gateway || null,
@@ -62,7 +76,7 @@ function networkRows(networks: Network[]): Record<string, unknown>[] {
 
 function renderNetworks(networks: Network[], format: OutputFormat): string {
   const rows = networkRows(networks);
-  return renderData(format === 'table' ? rows : networks, format, () => renderTable(rows, [
+  return renderData(format === 'table' ? rows : networks.map(networkJson), format, () => renderTable(rows, [
     { header: 'Network', get: (r) => String(r['network']) },
     { header: 'Name lower', get: (r) => String(r['name_lower']) },
     { header: 'Subnet', get: (r) => String(r['subnet']) },
@@ -86,7 +100,7 @@ export function register(program: Command): void {
       try {
         const r = await provisionNetworks(conn, file);
         if (g.format === 'table') process.stderr.write(`${provisionSummary(r)}\n`);
-        out(g.format === 'table' ? renderNetworks(r.networks, g.format) : renderData({ created: r.created, updated: r.updated, unchanged: r.unchanged, networks: r.networks }, g.format, () => ''));
+        out(g.format === 'table' ? renderNetworks(r.networks, g.format) : renderData({ created: r.created, updated: r.updated, unchanged: r.unchanged, networks: r.networks.map(networkJson) }, g.format, () => ''));
       } finally {
         conn.close();
       }
@@ -138,7 +152,7 @@ export function register(program: Command): void {
       try {
         const client = conn.client(NetworksClient);
         const ports = (await call(conn, client.listPorts, client, { network: name ?? '' })).ports;
-        out(renderData(ports, g.format, () => renderTable(ports, [
+        out(renderData(ports.map(portJson), g.format, () => renderTable(ports, [
           { header: 'Hostname', get: (p) => p.hostname },
           { header: 'Network', get: (p) => p.network },
           { header: 'Subnet', get: (p) => p.subnet },
