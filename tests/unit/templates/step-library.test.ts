@@ -3,7 +3,7 @@
  * scratch directory with stub systemctl, ip, dpkg-query and apt-get on PATH: config merges rewrite a
  * file only when it changes, services restart only when their files changed or they are down, and a
  * failing command fails the step with its command in the log. Needs crudini (Debian's crudini) for the
- * ini tests; they are skipped without it.
+ * ini tests; without it they fail saying what to install.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
