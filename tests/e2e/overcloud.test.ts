@@ -146,6 +146,9 @@ async function tokenIssue(): Promise<Run> {
   return sh('ip', ['netns', 'exec', netns, 'bash', '-c', `. ${rc} && openstack token issue -f json`], { env: { PATH: process.env.PATH, HOME: work } });
 }
 
+/** The database host in the Keystone configuration of a node (where the deploy steps pointed Keystone). */
+const keystoneDbHost = (node: string) => onNode(node, "sed -n 's|^connection = mysql+pymysql://[^@]*@\\([^/]*\\)/keystone.*|\\1|p' /etc/keystone/keystone.conf");
+
 /** `-n templates/network_data.yaml` from the isolated-networks phase to the adoption, which leaves the networks. */
 let networkArgs: string[] = [];
 const deployArgs = (...extra: string[]) => ['deploy', '--templates', TEMPLATES, '-r', path.join(TEMPLATES, 'roles_data.yaml'),
@@ -322,7 +325,7 @@ describe('the operator flow, end to end in the VM lab', () => {
     // the Controller's internal_api address, where MariaDB serves; the public endpoint (overcloudrc) stays on the ctlplane.
     const ctl = json<{ hostname: string; ip_address: string }[]>(await oc('-f', 'json', 'network', 'ports', 'internal_api')).find((p) => p.hostname === 'overcloud-controller-0')!.ip_address;
     const controller = (await nodes()).find((n) => n.provision_state === 'active' && /control/.test(n.name))!;
-    expect(await onNode(controller.name, "sed -n 's|^connection = mysql+pymysql://[^@]*@\\([^/]*\\)/keystone.*|\\1|p' /etc/keystone/keystone.conf")).toBe(`${ctl}\n`);
+    expect(await keystoneDbHost(controller.name)).toBe(`${ctl}\n`);
     // MariaDB binds that address itself (not systemd's socket activation on every address, which Debian's may use).
     expect(await onNode(controller.name, "ss -ltnpH 'sport = :3306' | awk '{print $4, $6}'")).toMatch(new RegExp(`^${ctl.replace(/\./g, '\\.')}:3306 users:\\(\\("mariadbd",[^)]*\\)\\)\n$`));
     expect(readFileSync(path.join(work, 'overcloudrc'), 'utf8')).toMatch(/OS_AUTH_URL=http:\/\/192\.168\.24\.\d+:5000/);
@@ -412,7 +415,7 @@ describe('the operator flow, end to end in the VM lab', () => {
     }
     // Keystone's database is the Controller's ctlplane address again, where MariaDB listens.
     const controller = active.find((n) => /control/.test(n.name))!;
-    const db = await onNode(controller.name, "sed -n 's|^connection = mysql+pymysql://[^@]*@\\([^/]*\\)/keystone.*|\\1|p' /etc/keystone/keystone.conf");
+    const db = await keystoneDbHost(controller.name);
     expect(db).toMatch(/^192\.168\.24\.\d+\n$/);
     expect(await onNode(controller.name, "ss -ltnpH 'sport = :3306' | awk '{print $4}'")).toBe(`${db.trim()}:3306\n`);
   }, 30 * MIN);
