@@ -7,17 +7,20 @@
  *   1. scripts/quickstart: install the undercloud (config, state and socket in a temp folder), the VM lab
  *      (3 TCG nodes in a network namespace), the lab images (shared test cache), import --introspect
  *      --provide, `overcloud deploy` with lab-minimal (Controller: MariaDB + Keystone; Compute: chrony;
- *      Storage scaled to 0 by tests/e2e/e2e-env.yaml to keep the run inside CI's budget);
- *   2. scale Compute from 1 to 2 (the third node);
- *   3. rebuild a Compute node from its image, then deploy: the stack's configs go to it again;
+ *      Storage scaled to 0 by tests/e2e/e2e-env.yaml to keep the run inside CI's budget) and `-n
+ *      network_data.yaml`: every node on its role's tagged VLANs from the first deploy, the internal
+ *      services on internal_api (a compute reaches Keystone there);
+ *   2. scale Compute from 1 to 2 (the third node, on its VLANs too);
+ *   3. rebuild a Compute node from its image, then deploy: the stack's configs (its VLANs among them) go
+ *      to it again;
  *   4. a no-op redeploy: seconds, nothing changed; then `deploy --reapply-config NODE` repairs drift there;
- *      `overcloud support report collect` gathers every server's report through its agent; `deploy -n
- *      network_data.yaml` puts the nodes on tagged VLANs (a compute reaches Keystone over internal_api), and
- *      every later deploy keeps them;
+ *      `overcloud support report collect` gathers every server's report through its agent;
  *   5. `overcloud node delete` of a Compute node by its node name;
  *   6. `overcloud node provision` of the freed node for a second stack, a deployment on it through its
  *      hostname (OS::Heat::DeployedServer), `overcloud node unprovision`;
- *   7. `overcloud delete`: every node back to available and powered off;
+ *   7. `overcloud node extract provisioned` + `deploy -b` without `-n`: the stack adopts its nodes and
+ *      leaves the isolated networks (VLANs removed, services back on the ctlplane);
+ *   8. `overcloud delete -b`: every node back to available and powered off;
  *   then scripts/teardown removes the lab and the undercloud. Each phase's wall time is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +36,7 @@ const MIN = 60_000;
 const CACHE = path.join(tmpdir(), 'undercloud-dib-test-cache');
 const TEMPLATES = path.join(ROOT, 'templates');
 const E2E_ENV = path.join(ROOT, 'tests', 'e2e', 'e2e-env.yaml');
+const NETWORK_DATA = path.join(TEMPLATES, 'network_data.yaml');
 const lab = `e2e${randomBytes(2).toString('hex')}`;
 const netns = `ucl-${lab}`;
 // The run's folder is made in beforeAll, not at import: `vitest list` (or a filtered run) imports this file too.
@@ -56,7 +60,7 @@ function makeWorkFolder(): void {
     UNDERCLOUD_CONFIG: conf,
     LAB_NAME: lab, LAB_DIR: path.join(work, 'lab'), LAB_NODES: '3', LAB_PROFILES: 'control,compute,compute', LAB_MEMORY: '2048',
     IMAGES: path.join(work, 'images'), IMAGE_CACHE: CACHE, RC_DIR: work, SKIP_BUILD: '1', STACK: 'overcloud',
-    ENVIRONMENTS: `-e ${E2E_ENV}`,
+    ENVIRONMENTS: `-e ${E2E_ENV} -n ${NETWORK_DATA}`,
   };
 }
 
@@ -149,8 +153,8 @@ async function tokenIssue(): Promise<Run> {
 /** The database host in the Keystone configuration of a node (where the deploy steps pointed Keystone). */
 const keystoneDbHost = (node: string) => onNode(node, "sed -n 's|^connection = mysql+pymysql://[^@]*@\\([^/]*\\)/keystone.*|\\1|p' /etc/keystone/keystone.conf");
 
-/** `-n templates/network_data.yaml` from the isolated-networks phase to the adoption, which leaves the networks. */
-let networkArgs: string[] = [];
+/** `-n templates/network_data.yaml` from the quickstart's deploy to the adoption, which leaves the networks. */
+let networkArgs: string[] = ['-n', NETWORK_DATA];
 const deployArgs = (...extra: string[]) => ['deploy', '--templates', TEMPLATES, '-r', path.join(TEMPLATES, 'roles_data.yaml'),
   '-e', path.join(TEMPLATES, 'environments', 'lab-minimal.yaml'), '-e', E2E_ENV, ...networkArgs, ...extra, '--stack', 'overcloud', '--rc-dir', work];
 
@@ -171,6 +175,32 @@ async function internalApiView(): Promise<{ node: string; seen: string; expected
     ].join('; '));
     return { node: n.name, seen, expected: `${own}/24\n${ctl}\n200\n` };
   }));
+}
+
+/**
+ * The isolated networks as the deploy left them (`computes`: how many Compute nodes are active): the
+ * Controller holds an address on each of the five networks; each Compute node its internal_api address on
+ * VLAN 20, from where the controller's internalapi name resolves and Keystone answers; the internal
+ * services on internal_api (Keystone's database is the Controller's address there, where MariaDB itself
+ * listens), the public endpoint (overcloudrc) on the ctlplane; the Controller's addresses file, where the
+ * steps' service_ip looks up a ServiceNetMap network.
+ */
+async function expectIsolatedNetworks(computes: number): Promise<void> {
+  const ports = json<{ hostname: string; network: string }[]>(await oc('-f', 'json', 'network', 'ports'));
+  expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
+  const views = await internalApiView();
+  expect(views).toHaveLength(computes);
+  for (const v of views) expect(v.seen, v.node).toBe(v.expected);
+  const ctl = json<{ hostname: string; ip_address: string }[]>(await oc('-f', 'json', 'network', 'ports', 'internal_api')).find((p) => p.hostname === 'overcloud-controller-0')!.ip_address;
+  const controller = (await nodes()).find((n) => n.provision_state === 'active' && /control/.test(n.name))!;
+  expect(await keystoneDbHost(controller.name)).toBe(`${ctl}\n`);
+  // MariaDB binds that address itself (not systemd's socket activation on every address, which Debian's may use).
+  expect(await onNode(controller.name, "ss -ltnpH 'sport = :3306' | awk '{print $4, $6}'")).toMatch(new RegExp(`^${ctl.replace(/\./g, '\\.')}:3306 users:\\(\\("mariadbd",[^)]*\\)\\)\n$`));
+  expect(readFileSync(path.join(work, 'overcloudrc'), 'utf8')).toMatch(/OS_AUTH_URL=http:\/\/192\.168\.24\.\d+:5000/);
+  const addresses = await onNode(controller.name, 'cat /var/lib/overcloud/network-addresses');
+  expect(addresses).toMatch(/^ctlplane 192\.168\.24\.\d+\n/);
+  expect(addresses).toContain(`internal_api ${ctl}\n`);
+  expect(addresses.trim().split('\n').map((l) => l.split(' ')[0]).sort()).toEqual(['ctlplane', 'external', 'internal_api', 'storage', 'storage_mgmt', 'tenant']);
 }
 
 beforeAll(() => {
@@ -196,7 +226,7 @@ afterAll(async () => {
 }, 20 * MIN);
 
 describe('the operator flow, end to end in the VM lab', () => {
-  it('quickstart: install, lab, images, import --introspect --provide, deploy lab-minimal; Keystone answers', async () => {
+  it('quickstart: install, lab, images, import --introspect --provide, deploy lab-minimal -n network_data.yaml; Keystone answers', async () => {
     const r = await phase('quickstart', () => sh(path.join(ROOT, 'scripts', 'quickstart'), [], { timeoutMs: 50 * MIN }));
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout).toMatch(/overcloud CREATE_COMPLETE/);
@@ -226,9 +256,12 @@ describe('the operator flow, end to end in the VM lab', () => {
     const compute = all.find((n) => n.provision_state === 'active' && /compute/.test(n.name));
     expect(await onNode(controller!.name, 'systemctl is-active mariadb keystone')).toBe('active\nactive\n');
     expect(await onNode(compute!.name, 'systemctl is-active chrony; systemctl is-active mariadb || true')).toMatch(/^active\n(inactive|unknown)\n$/);
+    // -n network_data.yaml from the first deploy: the networks made, every node on its role's VLANs.
+    expect(r.stderr).toContain('networks: created Storage, StorageMgmt, InternalApi, Tenant, External');
+    await expectIsolatedNetworks(1);
   }, 55 * MIN);
 
-  it('scales Compute from 1 to 2: the third node is deployed and configured, the others keep running', async () => {
+  it('scales Compute from 1 to 2: the third node is deployed, configured and on its VLANs, the others keep running', async () => {
     const scale = path.join(work, 'scale-compute.yaml');
     writeFileSync(scale, 'parameter_defaults:\n  ComputeCount: 2\n');
     const r = await phase('scale Compute 1 -> 2', () => ocWithin(25 * MIN, ...deployArgs('-e', scale)));
@@ -237,6 +270,8 @@ describe('the operator flow, end to end in the VM lab', () => {
     const computes = (await nodes()).filter((n) => /compute/.test(n.name));
     expect(computes.map((n) => n.provision_state)).toEqual(['active', 'active']);
     for (const n of computes) expect(await onNode(n.name, 'systemctl is-active chrony')).toBe('active\n');
+    // The new node on its VLAN 20 too, reaching Keystone over internal_api.
+    for (const v of await internalApiView()) expect(v.seen, v.node).toBe(v.expected);
     expect((await tokenIssue()).code).toBe(0);
   }, 30 * MIN);
 
@@ -264,6 +299,10 @@ describe('the operator flow, end to end in the VM lab', () => {
     expect(reapplied.length).toBeGreaterThan(0);
     for (const l of reapplied) expect(l).toContain(`server ${node!.id} was imaged again`);
     expect(await onNode(node!.name, hostsBlock)).toBe('1\n');
+    // Its VLANs came back with them (its NetworkDeployment applied again).
+    const views = await internalApiView();
+    expect(views).toHaveLength(2);
+    for (const v of views) expect(v.seen, v.node).toBe(v.expected);
   }, 30 * MIN);
 
   it('redeploys with nothing changed in seconds, and changes nothing', async () => {
@@ -309,33 +348,6 @@ describe('the operator flow, end to end in the VM lab', () => {
     }
     expect(existsSync(res.archive)).toBe(true);
   }, 10 * MIN);
-
-  it('deploy -n network_data.yaml: every node on its role\'s VLANs; a compute reaches Keystone by the controller\'s internalapi name', async () => {
-    networkArgs = ['-n', path.join(TEMPLATES, 'network_data.yaml')];
-    const r = await phase('deploy -n (isolated networks)', () => ocWithin(15 * MIN, ...deployArgs('-e', path.join(work, 'scale-compute.yaml'))));
-    expect(r.code, explain(r)).toBe(0);
-    expect(r.stdout).toMatch(/overcloud UPDATE_COMPLETE/);
-    expect(r.stderr).toContain('networks: created Storage, StorageMgmt, InternalApi, Tenant, External');
-    const ports = json<{ hostname: string; network: string }[]>(await oc('-f', 'json', 'network', 'ports'));
-    expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
-    const views = await internalApiView();
-    expect(views).toHaveLength(2);
-    for (const v of views) expect(v.seen, v.node).toBe(v.expected);
-    // The internal services moved to internal_api (the deploy steps ran again with it): Keystone's database is
-    // the Controller's internal_api address, where MariaDB serves; the public endpoint (overcloudrc) stays on the ctlplane.
-    const ctl = json<{ hostname: string; ip_address: string }[]>(await oc('-f', 'json', 'network', 'ports', 'internal_api')).find((p) => p.hostname === 'overcloud-controller-0')!.ip_address;
-    const controller = (await nodes()).find((n) => n.provision_state === 'active' && /control/.test(n.name))!;
-    expect(await keystoneDbHost(controller.name)).toBe(`${ctl}\n`);
-    // MariaDB binds that address itself (not systemd's socket activation on every address, which Debian's may use).
-    expect(await onNode(controller.name, "ss -ltnpH 'sport = :3306' | awk '{print $4, $6}'")).toMatch(new RegExp(`^${ctl.replace(/\./g, '\\.')}:3306 users:\\(\\("mariadbd",[^)]*\\)\\)\n$`));
-    expect(readFileSync(path.join(work, 'overcloudrc'), 'utf8')).toMatch(/OS_AUTH_URL=http:\/\/192\.168\.24\.\d+:5000/);
-    // Where the steps' service_ip looks up a ServiceNetMap network's address: every network of the node's role.
-    const addresses = await onNode(controller.name, 'cat /var/lib/overcloud/network-addresses');
-    expect(addresses).toMatch(/^ctlplane 192\.168\.24\.\d+\n/);
-    expect(addresses).toContain(`internal_api ${ctl}\n`);
-    expect(addresses.trim().split('\n').map((l) => l.split(' ')[0]).sort()).toEqual(['ctlplane', 'external', 'internal_api', 'storage', 'storage_mgmt', 'tenant']);
-    expect((await tokenIssue()).code).toBe(0);
-  }, 20 * MIN);
 
   it('overcloud node delete removes one Compute node by its node name: released, the other one untouched', async () => {
     const [kept, gone] = (await nodes()).filter((n) => /compute/.test(n.name));
@@ -391,7 +403,9 @@ describe('the operator flow, end to end in the VM lab', () => {
     // No --yes: an update that would remove a server refuses without a terminal, and that would be a bug here.
     // Without -n too: the adoption runs every deploy step on the adopted servers anyway, so leaving the
     // isolated networks here costs less than a phase of its own (measured: 478 s against 258 s with -n kept,
-    // on a slow machine; the services rebinding to the ctlplane are the difference).
+    // on a slow machine; the services rebinding to the ctlplane are the difference). For the same reason the
+    // stack has its networks from the quickstart's deploy on, rather than a `deploy -n` phase moving every
+    // service (408 s there).
     networkArgs = [];
     const r = await phase('deploy -b without -n (adopt the nodes, back to the ctlplane)', () => ocWithin(25 * MIN, ...deployArgs('-b', extractedFile())));
     expect(r.code, explain(r)).toBe(0);
