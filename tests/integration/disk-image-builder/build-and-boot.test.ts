@@ -1,6 +1,7 @@
 /**
- * Builds the bundled golden image and deploy ramdisk with `overcloud image build` (with the real node
- * agent bundle, dist/agent/undercloud-agent.cjs), boots each under QEMU/TCG and asserts from the serial
+ * Builds a golden image (overcloud-full's outputs with the lab image's elements, see the fixture) and the
+ * deploy ramdisk with `overcloud image build` (with the real node agent bundle,
+ * dist/agent/undercloud-agent.cjs), boots each under QEMU/TCG and asserts from the serial
  * console that first boot and the real agent did their part:
  * - golden, UEFI (OVMF): a 3 GiB disk backed by the raw image (so its backup GPT is not at the disk's
  *   end) and the config drive as a second disk: hostname, token, CA, root grown to the disk's end, the
@@ -12,7 +13,7 @@
  * The daemon address is 127.0.0.1:9 (nothing listens): the agents start, fail to connect and retry, which
  * is all these boots check. Then registers the products with a real daemon (`overcloud image
  * upload|list|show`). The build cache lives in the system temp folder, so a second run on the same
- * machine is warm; CI starts cold.
+ * machine is warm; CI starts cold, and its e2e test (after this one) finds both images' bases here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -23,7 +24,7 @@ import { OVERCLOUD_BIN, ROOT, runCli, startTestDaemon, type TestDaemon } from '.
 import { bootAndWatch, missingTools } from './qemu.js';
 
 const CACHE = path.join(tmpdir(), 'undercloud-dib-test-cache');
-// The bundled definitions minus openstack-packages (see the fixture's comment).
+// The bundled definitions with the lab image's elements in overcloud-full (see the fixture's comment).
 const DEFINITIONS = path.join(ROOT, 'tests', 'fixtures', 'disk-image-builder', 'overcloud-images.yaml');
 let work: string;
 let out: string;
@@ -118,11 +119,13 @@ describe('overcloud image build', () => {
     const manifest = JSON.parse(readFileSync(golden.manifest, 'utf8')) as { elements: string[]; packages: { name: string; version: string }[]; builtAt: string; layout: { rootLabel: string }; agent: { source: string; sha256: string } };
     expect(manifest.agent.source).toBe(AGENT_BUNDLE);
     expect(manifest.agent.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(manifest.elements).toEqual(expect.arrayContaining(['debian', 'kernel', 'bootloader', 'config-drive', 'ssh', 'undercloud-agent', 'overcloud-base']));
+    expect(manifest.elements).toEqual(expect.arrayContaining(['debian', 'kernel', 'bootloader', 'config-drive', 'ssh', 'undercloud-agent', 'overcloud-base', 'openstack-lab-packages', 'openstack-services-off']));
     expect(manifest.packages.find((p) => p.name === 'nodejs')?.version).toMatch(/^18\./);
     expect(manifest.packages.find((p) => p.name === 'linux-image-cloud-amd64')).toBeDefined();
-    // Root growth uses sfdisk: no growpart (cloud-guest-utils), so no python in the image.
-    expect(manifest.packages.filter((p) => /^(cloud-guest-utils|python3.*)$/.test(p.name))).toEqual([]);
+    // Root growth uses sfdisk: no growpart (cloud-guest-utils, which would bring python3; the base elements
+    // need none: the ramdisk, with the same debian, kernel and agent elements, has none, checked below).
+    expect(manifest.packages.filter((p) => p.name === 'cloud-guest-utils')).toEqual([]);
+    expect(manifest.packages.find((p) => p.name === 'keystone')).toBeDefined();
     expect(manifest.layout.rootLabel).toBe('cloudimg-rootfs');
     const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', path.join(out, 'overcloud-full.qcow2')], { encoding: 'utf8' })) as { format: string };
     expect(info.format).toBe('qcow2');
@@ -150,6 +153,7 @@ describe('overcloud image build', () => {
     const names = manifest.packages.map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['nodejs', 'nbdkit', 'fdisk', 'dosfstools', 'mtools', 'util-linux', 'kmod', 'iproute2', 'busybox']));
     expect(names).not.toContain('qemu-utils');
+    expect(names.filter((n) => /^python3/.test(n))).toEqual([]);
     const size = statSync(initramfs).size;
     process.stderr.write(`deploy-ramdisk.initramfs: ${(size / MiB).toFixed(1)} MiB compressed\n`);
     expect(size).toBeLessThan(80 * MiB);
