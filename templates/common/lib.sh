@@ -340,6 +340,32 @@ for attempt in range(1, 31):
 PY
 }
 
+# ks_token_types: a token for the os_admin credentials (the OS_* variables) from Keystone's API, asked for
+# as `openstack token issue` does (POST /v3/auth/tokens, password, project scope); prints the service types
+# of its catalog, sorted, on one line. python3's standard library rather than the openstack client: that
+# client's start alone took about 40 s on a slow node (QEMU TCG), and step 5 ran it twice.
+ks_token_types() {
+  python3 - <<'PY'
+import json, os, sys, urllib.error, urllib.request
+e = os.environ
+scope = {'project': {'name': e['OS_PROJECT_NAME'], 'domain': {'name': e['OS_PROJECT_DOMAIN_NAME']}}}
+user = {'name': e['OS_USERNAME'], 'domain': {'name': e['OS_USER_DOMAIN_NAME']}, 'password': e['OS_PASSWORD']}
+body = {'auth': {'identity': {'methods': ['password'], 'password': {'user': user}}, 'scope': scope}}
+url = e['OS_AUTH_URL'].rstrip('/') + '/v3/auth/tokens'
+req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={'Content-Type': 'application/json'})
+try:
+    with urllib.request.urlopen(req, timeout=60) as r:
+        if not r.headers.get('X-Subject-Token'):
+            sys.exit(f'POST {url}: no X-Subject-Token in the answer')
+        token = json.load(r)['token']
+except urllib.error.HTTPError as err:
+    sys.exit(f'POST {url}: HTTP {err.code} {err.read()[:300].decode(errors="replace")}')
+except OSError as err:
+    sys.exit(f'POST {url}: {err}')
+print(' '.join(sorted({s['type'] for s in token.get('catalog', [])})))
+PY
+}
+
 # step_done: marks the step finished on this node (what `overcloud status` tooling and re-runs read).
 step_done() {
   printf '%s\n' "${DEPLOY_STEP}" >"$OC_STATE/step"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Keystone, step 5: the admin credentials as /root/overcloudrc, checked with the openstack client.
+# Keystone, step 5: the admin credentials as /root/overcloudrc, checked by a token request (ks_token_types).
 log "keystone: /root/overcloudrc"
 put_file /root/overcloudrc 0600 root:root <<RC
 # Written by the overcloud deploy (step 5): the overcloud's admin credentials.
@@ -16,6 +16,6 @@ export OS_REGION_NAME=${REGION}
 export OS_NO_CACHE=True
 RC
 os_admin
-log "keystone: openstack token issue"
-retry 10 3 openstack token issue -f value -c expires >/dev/null || die "openstack token issue failed against $(keystone_url)"
-log "keystone: the catalog has: $(openstack service list -f value -c Type | sort | tr '\n' ' ')"
+log "keystone: token issue (POST $(keystone_url)/v3/auth/tokens as admin)"
+oc_ks_types=$(retry 10 3 ks_token_types) || die "token issue failed against $(keystone_url): Keystone refused the admin credentials or did not answer"
+log "keystone: the catalog has: ${oc_ks_types}"

@@ -547,7 +547,7 @@ describe('templates/: create, update, scale with fake servers and agents', () =>
     expect(rs.filter((r) => r.role === 'Controller').map((r) => logged(r.script))).toEqual([[], ['mysql'], ['keystone'], [], [], ['keystone']]);
     expect(services('Compute')).toEqual(['timesync']);
     expect(services('Storage')).toEqual(['memcached']);
-    expect(scriptOf(rs, 'Controller', 5)).toContain('openstack token issue');
+    expect(scriptOf(rs, 'Controller', 5)).toContain('ks_token_types');
     expect(rs[0]!.inputs.ENABLED_SERVICES).toBe('mysql,keystone,timesync,memcached');
     // Keystone's cache is off: memcached does not run on the Controllers.
     expect(rs[0]!.inputs.MEMCACHED_SERVERS).toBe('');
