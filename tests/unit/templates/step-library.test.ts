@@ -6,9 +6,7 @@
  * ini tests; without it they fail saying what to install.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -160,56 +158,6 @@ describe('templates/common/lib.sh', () => {
     expect(r.out).toContain('gave-up');
     expect(readFileSync(path.join(dir, 'state', 'step'), 'utf8')).toBe('1\n');
   });
-  it('ks_token_types asks Keystone for a project-scoped token with the admin credentials and prints the catalog types; a refusal fails it', async () => {
-    // A stand-in Keystone on loopback: 201 with a token and a catalog for the right password, else 401.
-    const seen: { url?: string; body: unknown }[] = [];
-    const keystone = createServer((req: IncomingMessage, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => { raw += c.toString(); });
-      req.on('end', () => {
-        const body = JSON.parse(raw) as { auth: { identity: { password: { user: { password: string } } } } };
-        seen.push({ url: req.url, body });
-        if (body.auth.identity.password.user.password !== 'p"w\\x') {
-          res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error": {"code": 401, "message": "The request you have made requires authentication."}}');
-          return;
-        }
-        res.writeHead(201, { 'Content-Type': 'application/json', 'X-Subject-Token': 'gAAAA-token' })
-          .end(JSON.stringify({ token: { catalog: [{ type: 'identity' }, { type: 'compute' }, { type: 'identity' }] } }));
-      });
-    });
-    await new Promise<void>((resolve) => keystone.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(keystone.address() as AddressInfo).port}/`;
-    // spawn, not spawnSync: the stand-in answers from this process's event loop.
-    const tokenTypes = (password: string) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const p = spawn('bash', ['-c', `source ${LIB}\nos_admin; OS_AUTH_URL=${url}\nks_token_types`], {
-        env: { PATH: process.env.PATH, HOME: dir, OC_STATE: path.join(dir, 'state'), ADMIN_PASSWORD: password, REGION: 'regionOne', CONTROLLER_IP: '192.0.2.5' },
-      });
-      let out = '';
-      let err = '';
-      p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-      p.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-      p.on('close', (code) => resolve({ code, out, err }));
-    });
-    try {
-      const ok = await tokenTypes('p"w\\x');
-      expect(ok.err).toBe('');
-      expect(ok).toMatchObject({ code: 0, out: 'compute identity\n' });
-      expect(seen[0]).toEqual({
-        url: '/v3/auth/tokens',
-        body: { auth: {
-          identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'p"w\\x' } } },
-          scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-        } },
-      });
-      const refused = await tokenTypes('wrong');
-      expect(refused.code).toBe(1);
-      expect(refused.out).toBe('');
-      expect(refused.err).toContain(`POST ${url}v3/auth/tokens: HTTP 401`);
-    } finally {
-      keystone.close();
-    }
-  });
-
   it("nova-start-timeout.sh: a drop-in gives a Type=notify unit longer to start; systemd reloads only when it changes", () => {
     const fragment = path.resolve(import.meta.dirname, '../../../templates/deployment/nova/nova-start-timeout.sh');
     const units = path.join(dir, 'systemd');
