@@ -176,6 +176,12 @@ async function internalApiView(): Promise<{ node: string; seen: string; expected
   }));
 }
 
+/** The Controller holds a port (an address) on each of network_data.yaml's five networks. */
+async function expectControllerPorts(): Promise<void> {
+  const ports = json<{ hostname: string; network: string }[]>(await oc('-f', 'json', 'network', 'ports'));
+  expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
+}
+
 /**
  * The isolated networks as the deploy left them (`computes`: how many Compute nodes are active): the
  * Controller holds an address on each of the five networks; each Compute node its internal_api address on
@@ -185,8 +191,7 @@ async function internalApiView(): Promise<{ node: string; seen: string; expected
  * steps' service_ip looks up a ServiceNetMap network.
  */
 async function expectIsolatedNetworks(computes: number): Promise<void> {
-  const ports = json<{ hostname: string; network: string }[]>(await oc('-f', 'json', 'network', 'ports'));
-  expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
+  await expectControllerPorts();
   const views = await internalApiView();
   expect(views).toHaveLength(computes);
   for (const v of views) expect(v.seen, v.node).toBe(v.expected);
@@ -420,8 +425,7 @@ describe('the operator flow, end to end in the VM lab', () => {
     }
     expect((await tokenIssue()).code).toBe(0);
     // The stack keeps its addresses: the Controller's five ports are still held.
-    const ports = json<{ hostname: string; network: string }[]>(await oc('-f', 'json', 'network', 'ports'));
-    expect(ports.filter((p) => p.hostname === 'overcloud-controller-0').map((p) => p.network).sort()).toEqual(['External', 'InternalApi', 'Storage', 'StorageMgmt', 'Tenant']);
+    await expectControllerPorts();
   }, 30 * MIN);
 
   it('overcloud delete -b: the stack is gone, its nodes unprovisioned: every node is available and powered off', async () => {
